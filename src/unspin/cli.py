@@ -1,0 +1,320 @@
+"""The ``unspin`` command line: parse arguments, call the library API, print, choose the exit status.
+
+Exit status: 0 clean, 1 findings at or above the fail level, 2 usage/config/input/internal error.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from typer._click import exceptions as click_exceptions  # Typer's vendored Click
+
+from unspin import __version__
+from unspin.config import ConfigError, Settings
+from unspin.errors import UnspinError
+
+app = typer.Typer(
+    name="unspin",
+    help=(
+        "Find synonym-spun phrasing and keyword stuffing in web articles, put the original wording back, "
+        "and score the result.\n\n"
+        "Editors: `unspin clean input/` writes clean Markdown, JSON and an HTML report to output/.\n"
+        "CI: `unspin check docs/ --format sarif` prints findings and exits 0 (clean), 1 (findings), 2 (error)."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"unspin {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+) -> None:
+    """unspin: de-spin, de-stuff and score web articles."""
+
+
+def fail(message: str) -> typer.Exit:
+    """Print one error line to stderr and return the exit to raise (status 2)."""
+    typer.echo(f"unspin: error: {message}", err=True)
+    return typer.Exit(2)
+
+
+def load_settings(config: Path | None, start: list[str], **overrides: Any) -> Settings:
+    from unspin import config as config_module
+
+    first = next((Path(p) for p in start if p != "-" and Path(p).exists()), Path.cwd())
+    settings = config_module.load(config, first)
+    lt_overrides = {k: v for k, v in overrides.pop("languagetool", {}).items() if v is not None}
+    if lt_overrides:
+        overrides["languagetool"] = lt_overrides
+    return settings.with_overrides(**overrides)
+
+
+ConfigOpt = Annotated[
+    Path | None,
+    typer.Option("--config", help="Settings file (unspin.toml or pyproject.toml); default: found upwards."),
+]
+UnsafeOpt = Annotated[
+    bool, typer.Option("--unsafe-fixes", help="Also apply fixes marked unsafe (likely but not certain).")
+]
+KeyphraseOpt = Annotated[
+    str | None, typer.Option("--keyphrase", help="The article's search keyphrase (else from front matter or inferred).")
+]
+LtUrlOpt = Annotated[
+    str | None,
+    typer.Option("--languagetool-url", help="Use this LanguageTool server instead of starting one.",
+                 envvar="UNSPIN_LANGUAGETOOL_URL"),
+]
+RequireGrammarOpt = Annotated[
+    bool, typer.Option("--require-grammar", help="Exit 2 if LanguageTool cannot run (default: warn and skip).")
+]
+NoGrammarOpt = Annotated[bool, typer.Option("--no-grammar", help="Skip the LanguageTool grammar stage.")]
+
+
+def _grammar_overrides(no_grammar: bool, require_grammar: bool, url: str | None) -> dict[str, Any]:
+    overrides: dict[str, Any] = {"languagetool": {"url": url}}
+    if no_grammar:
+        overrides["disabled_stages"] = ("grammar",)
+    elif require_grammar:
+        overrides["languagetool"]["mode"] = "required"
+    return overrides
+
+
+@app.command()
+def clean(
+    paths: Annotated[list[str], typer.Argument(help="Files, folders or glob patterns; '-' reads stdin.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path("output"),
+    unsafe_fixes: UnsafeOpt = False,
+    keyphrase: KeyphraseOpt = None,
+    jobs: Annotated[int | None, typer.Option("--jobs", "-j", min=1, help="Worker processes.")] = None,
+    config: ConfigOpt = None,
+    languagetool_url: LtUrlOpt = None,
+    require_grammar: RequireGrammarOpt = False,
+    no_grammar: NoGrammarOpt = False,
+    stdin_filename: Annotated[
+        str | None, typer.Option("--stdin-filename", help="Name (and format) for text read from stdin.")
+    ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary.")] = False,
+) -> None:
+    """Clean articles: write NAME.md and NAME.json per article, report.json and report.html per batch."""
+    from unspin import api
+
+    settings = load_settings(
+        config,
+        paths,
+        unsafe_fixes=unsafe_fixes or None,
+        keyphrase=keyphrase,
+        jobs=jobs,
+        **_grammar_overrides(no_grammar, require_grammar, languagetool_url),
+    )
+    if paths == ["-"]:
+        _clean_stdin(settings, stdin_filename)
+        return
+    if "-" in paths:
+        raise fail("'-' (stdin) cannot be combined with other paths")
+
+    progress = _progress_bar(quiet)
+    with progress as bar:
+        task = bar.add_task("cleaning", total=None) if bar else None
+
+        def on_progress(done: int, total: int) -> None:
+            if bar is not None:
+                bar.update(task, completed=done, total=total)
+
+        result = api.clean_paths(paths, out, settings, on_progress=on_progress)
+    for problem in result.problems:
+        typer.echo(f"unspin: error: {problem.path}: {_strip_path(problem.message, problem.path)}", err=True)
+    if not quiet:
+        for row in result.documents:
+            before = row["scores_before"].get("overall")
+            typer.echo(
+                f"{row['source']}: overall {before} → {row['scores'].get('overall')}, "
+                f"{row['counts']['total']} findings, {row['counts']['applied']} fixed",
+                err=True,
+            )
+        if result.documents:
+            typer.echo(f"wrote {len(result.written)} files to {out}/", err=True)
+    if result.problems:
+        raise typer.Exit(2)
+
+
+def _strip_path(message: str, path: str) -> str:
+    prefix = f"{path}: "
+    return message[len(prefix) :] if message.startswith(prefix) else message
+
+
+def _clean_stdin(settings: Settings, stdin_filename: str | None) -> None:
+    from unspin import api
+    from unspin.readers import FORMATS, decode
+
+    name = Path(stdin_filename) if stdin_filename else None
+    fmt = FORMATS.get(name.suffix.lower(), "txt") if name else "txt"
+    text = decode(sys.stdin.buffer.read(), str(name or "<stdin>"))
+    doc = api.clean_text(text, fmt, name, settings)
+    md, _, _ = api.render_outputs(doc, str(name or "<stdin>"))
+    sys.stdout.write(md)
+
+
+class _NoProgress:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+def _progress_bar(quiet: bool) -> Any:
+    if quiet or not sys.stderr.isatty():
+        return _NoProgress()
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    )
+
+
+@app.command()
+def check(
+    paths: Annotated[list[str], typer.Argument(help="Files, folders or glob patterns.")],
+    output_format: Annotated[str, typer.Option("--format", help="text or json.")] = "text",
+    fail_level: Annotated[
+        str | None, typer.Option("--fail-level", help="info, warning, error or never (default error).")
+    ] = None,
+    unsafe_fixes: UnsafeOpt = False,
+    keyphrase: KeyphraseOpt = None,
+    config: ConfigOpt = None,
+    languagetool_url: LtUrlOpt = None,
+    require_grammar: RequireGrammarOpt = False,
+    no_grammar: NoGrammarOpt = False,
+) -> None:
+    """Report findings without writing anything; exit 1 when any reaches the fail level."""
+    import json
+
+    from unspin import api
+    from unspin.emitters import json_doc
+
+    if output_format not in ("text", "json"):
+        raise fail(f"--format: unknown format {output_format!r}")
+    settings = load_settings(
+        config,
+        paths,
+        unsafe_fixes=unsafe_fixes or None,
+        keyphrase=keyphrase,
+        fail_level=fail_level,
+        **_grammar_overrides(no_grammar, require_grammar, languagetool_url),
+    )
+    docs, problems = api.check_paths(paths, settings)
+    for problem in problems:
+        typer.echo(f"unspin: error: {problem.path}: {_strip_path(problem.message, problem.path)}", err=True)
+    if output_format == "json":
+        payload = [json_doc.document_dict(d, str(d.path), "", "") for d in docs]
+        typer.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+    else:
+        for doc in docs:
+            for f in json_doc.sorted_findings(doc):
+                line, col = doc.line_column(f.start)
+                typer.echo(f"{doc.path}:{line}:{col}: {f.rule} [{f.severity.value}] {f.message}")
+    if problems:
+        raise typer.Exit(2)
+    threshold = {"info": 0, "warning": 1, "error": 2, "never": 99}[settings.fail_level]
+    if any(f.severity.rank >= threshold for d in docs for f in d.findings):
+        raise typer.Exit(1)
+
+
+@app.command()
+def rules(
+    code: Annotated[str | None, typer.Argument(help="Show one rule's full documentation.")] = None,
+    output_format: Annotated[str, typer.Option("--format", help="text or json.")] = "text",
+) -> None:
+    """List every rule code with its description (or explain one)."""
+    import json
+
+    from unspin.rules import registry
+
+    table = registry()
+    if code is not None:
+        rule = table.get(code.upper())
+        if rule is None:
+            raise fail(f"unknown rule code {code!r}; `unspin rules` lists them")
+        if output_format == "json":
+            typer.echo(json.dumps(rule.as_dict(), indent=2))
+            return
+        typer.echo(f"{rule.code} ({rule.name}) — {rule.summary}")
+        typer.echo(f"category: {rule.category.value}, severity: {rule.severity.value}, fix: {rule.fix}\n")
+        for heading, text in (
+            ("What it does", rule.what),
+            ("Why is this bad?", rule.why),
+            ("Example", rule.example),
+            ("Fix safety", rule.fix_safety),
+        ):
+            typer.echo(f"## {heading}\n{text}\n")
+        return
+    if output_format == "json":
+        typer.echo(json.dumps([r.as_dict() for r in table.values()], indent=2))
+        return
+    for rule in table.values():
+        typer.echo(f"{rule.code:<9} {rule.category.value:<12} {rule.name:<34} {rule.summary}")
+
+
+def _mount_subcommands() -> None:
+    # Sub-applications live beside the code they drive; a missing optional one must not break the CLI.
+    try:
+        from unspin.languagetool.cli import app as languagetool_app
+    except ImportError:
+        return
+    app.add_typer(languagetool_app, name="languagetool", help="Install and inspect the LanguageTool server.")
+
+
+_mount_subcommands()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: run the app and map every failure to a one-line message and exit status 2."""
+    try:
+        # Without standalone mode, Click returns an Exit's status instead of raising it.
+        status = app(args=argv, standalone_mode=False, prog_name="unspin")
+    except typer.Exit as exc:
+        return exc.exit_code
+    except click_exceptions.UsageError as exc:
+        command = exc.ctx.command_path if exc.ctx else "unspin"
+        typer.echo(f"unspin: error: {exc.format_message()} (see '{command} --help')", err=True)
+        return 2
+    except (typer.Abort, KeyboardInterrupt):
+        typer.echo("unspin: interrupted", err=True)
+        return 130
+    except (UnspinError, ConfigError) as exc:
+        typer.echo(f"unspin: error: {exc}", err=True)
+        return 2
+    except typer.TyperException as exc:
+        typer.echo(f"unspin: error: {exc.format_message()}", err=True)
+        return 2
+    except Exception as exc:  # noqa: BLE001 - an unexpected failure still exits 2, in one line
+        if os.environ.get("UNSPIN_DEBUG"):
+            raise
+        typer.echo(f"unspin: internal error: {exc.__class__.__name__}: {exc} (set UNSPIN_DEBUG=1 for details)", err=True)
+        return 2
+    return status if isinstance(status, int) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,156 @@
+"""Stages, the context they share, and the pipeline that runs them over a batch of documents.
+
+A stage is a small callable, registered by name (as spaCy registers its components): it takes a batch
+of documents and the run's :class:`Context`, adds findings or analysis to the documents, and returns
+nothing. Heavy resources (spaCy, the language model, thesauri, the LanguageTool client) live in the
+context, load lazily once per worker process and are reused for every batch.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Protocol, runtime_checkable
+
+from unspin.config import Settings
+from unspin.document import Document, apply_edits, select_fixes
+
+
+@runtime_checkable
+class Stage(Protocol):
+    """The stage interface. ``name`` is the registry key and the key of its config section."""
+
+    name: ClassVar[str]
+
+    def __call__(self, docs: list[Document], ctx: Context) -> None: ...
+
+
+@dataclass
+class Context:
+    """Per-run state shared by stages: settings, lazily loaded resources, timings."""
+
+    settings: Settings
+    _resources: dict[str, Any] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
+    # Callbacks that release resources (e.g. stop a LanguageTool server) when the run ends.
+    _closers: list[Callable[[], None]] = field(default_factory=list)
+
+    def resource(self, key: str, factory: Callable[[], Any]) -> Any:
+        """Return the resource named ``key``, building it with ``factory`` on first use."""
+        if key not in self._resources:
+            self._resources[key] = factory()
+        return self._resources[key]
+
+    def has_resource(self, key: str) -> bool:
+        return key in self._resources
+
+    def on_close(self, closer: Callable[[], None]) -> None:
+        self._closers.append(closer)
+
+    def close(self) -> None:
+        while self._closers:
+            closer = self._closers.pop()
+            try:
+                closer()
+            except Exception:  # noqa: BLE001 - closing must go on for the rest
+                pass
+
+    def __enter__(self) -> Context:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+STAGES: dict[str, type] = {}
+
+
+def register_stage(cls: type) -> type:
+    """Class decorator: add a stage class to the registry under its ``name``."""
+    STAGES[cls.name] = cls
+    return cls
+
+
+# The default order. "rewrite" is the one-pass application of fixes chosen so far; grammar checks the
+# repaired text and adds its own fixes; "finalize" applies the whole chosen set once more from source.
+DEFAULT_ORDER: tuple[str, ...] = (
+    "normalize",
+    "boilerplate",
+    "parse",
+    "stuffing",
+    "spin",
+    "rewrite",
+    "grammar",
+    "finalize",
+    "structure",
+    "score",
+)
+
+
+def rewrite(doc: Document, settings: Settings) -> None:
+    """Apply the chosen fixes to the source in one pass; record clean text, offset map, applied flags."""
+    minimum = settings.fix_applicability
+    chosen = select_fixes(doc.findings, minimum)
+    edits = [edit for f in chosen for edit in f.fix.edits]  # type: ignore[union-attr]
+    for f in doc.findings:
+        f.applied = False
+    for f in chosen:
+        f.applied = True
+    doc.clean_text, doc.offset_map = apply_edits(doc.source, edits)
+
+
+@register_stage
+class RewriteStage:
+    name: ClassVar[str] = "rewrite"
+
+    def __call__(self, docs: list[Document], ctx: Context) -> None:
+        for doc in docs:
+            rewrite(doc, ctx.settings)
+
+
+@register_stage
+class FinalizeStage:
+    """Re-apply the complete set of chosen fixes (spin, stuffing, grammar…) from the source once."""
+
+    name: ClassVar[str] = "finalize"
+
+    def __call__(self, docs: list[Document], ctx: Context) -> None:
+        for doc in docs:
+            rewrite(doc, ctx.settings)
+
+
+def _load_builtin_stages() -> None:
+    # Importing the modules registers their stages; done lazily so that importing unspin stays cheap.
+    import unspin.stages  # noqa: F401
+
+
+class Pipeline:
+    """Ordered stages over batches of documents."""
+
+    def __init__(self, settings: Settings, order: Iterable[str] | None = None):
+        _load_builtin_stages()
+        self.settings = settings
+        names = [n for n in (order or DEFAULT_ORDER) if n not in settings.disabled_stages]
+        missing = [n for n in names if n not in STAGES]
+        if missing:
+            raise KeyError(f"unknown stage(s): {', '.join(missing)}")
+        self.stages: list[Stage] = [STAGES[n]() for n in names]
+
+    def run(self, docs: list[Document], ctx: Context) -> list[Document]:
+        for stage in self.stages:
+            started = time.perf_counter()
+            stage(docs, ctx)
+            ctx.timings[stage.name] = ctx.timings.get(stage.name, 0.0) + time.perf_counter() - started
+        return docs
+
+    def stream(self, docs: Iterable[Document], ctx: Context, batch_size: int = 16) -> Iterator[Document]:
+        """Run over an iterable in batches, yielding documents as each batch finishes (bounded memory)."""
+        batch: list[Document] = []
+        for doc in docs:
+            batch.append(doc)
+            if len(batch) >= batch_size:
+                yield from self.run(batch, ctx)
+                batch = []
+        if batch:
+            yield from self.run(batch, ctx)

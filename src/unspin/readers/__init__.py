@@ -1,0 +1,63 @@
+"""Readers turn a file (or stdin text) into a Document; one module per format."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from unspin.document import Document
+from unspin.errors import InputError
+
+FORMATS = {".txt": "txt", ".text": "txt", ".md": "md", ".markdown": "md", ".html": "html", ".htm": "html"}
+
+
+def decode(data: bytes, where: str) -> str:
+    """Decode UTF-8 (with or without BOM); refuse binary data and invalid UTF-8 with one clear line."""
+    if not data.strip():
+        raise InputError(f"{where}: empty file")
+    if b"\x00" in data[:8192]:
+        raise InputError(f"{where}: binary file (contains NUL bytes), not an article")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{where}: not valid UTF-8 (byte {exc.start}: {data[exc.start:exc.start+1]!r})") from None
+    if not text.strip():
+        raise InputError(f"{where}: empty file")
+    return text
+
+
+def read_text(text: str, fmt: str = "txt", path: Path | None = None) -> Document:
+    if fmt == "md":
+        from unspin.readers.markdown import read_markdown
+
+        return read_markdown(text, path)
+    if fmt == "html":
+        from unspin.readers.html import read_html
+
+        return read_html(text, path)
+    return read_plain(text, path)
+
+
+def read_plain(text: str, path: Path | None = None) -> Document:
+    """A plain-text Document; URLs and e-mail addresses in it are protected."""
+    from unspin.readers.markup import url_spans
+
+    doc = Document(path=path, source=text, format="txt")
+    for start, end in url_spans(text):
+        doc.protect(start, end)
+    doc.protected.sort()
+    return doc
+
+
+def read_path(path: Path) -> Document:
+    fmt = FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        raise InputError(f"{path}: unsupported file type {path.suffix or '(none)'}; expected .txt, .md or .html")
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise InputError(f"{path}: is a directory") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read ({exc.strerror})") from None
+    return read_text(decode(data, str(path)), fmt, path)

@@ -1,0 +1,14 @@
+"""Built-in stages, one module each. Importing this package registers them (see pipeline.STAGES)."""
+
+from __future__ import annotations
+
+from unspin.stages import (  # noqa: F401  (imported for registration)
+    boilerplate,
+    grammar,
+    normalize,
+    parse,
+    score,
+    spin,
+    structure,
+    stuffing,
+)
