@@ -26,6 +26,10 @@ class Stage(Protocol):
     def __call__(self, docs: list[Document], ctx: Context) -> None: ...
 
 
+# Read-only resources shared by every context of this process (see Context.resource).
+_PROCESS_RESOURCES: dict[str, Any] = {}
+
+
 @dataclass
 class Context:
     """Per-run state shared by stages: settings, lazily loaded resources, timings."""
@@ -36,10 +40,19 @@ class Context:
     # Callbacks that release resources (e.g. stop a LanguageTool server) when the run ends.
     _closers: list[Callable[[], None]] = field(default_factory=list)
 
-    def resource(self, key: str, factory: Callable[[], Any]) -> Any:
-        """Return the resource named ``key``, building it with ``factory`` on first use."""
+    def resource(self, key: str, factory: Callable[[], Any], shared: bool = False) -> Any:
+        """Return the resource named ``key``, building it with ``factory`` on first use.
+
+        ``shared`` resources (read-only models and indexes: spaCy, the LM, thesauri) are kept for the
+        whole process and reused by every later context; others (a LanguageTool server) live and die
+        with this context."""
         if key not in self._resources:
-            self._resources[key] = factory()
+            if shared:
+                if key not in _PROCESS_RESOURCES:
+                    _PROCESS_RESOURCES[key] = factory()
+                self._resources[key] = _PROCESS_RESOURCES[key]
+            else:
+                self._resources[key] = factory()
         return self._resources[key]
 
     def has_resource(self, key: str) -> bool:

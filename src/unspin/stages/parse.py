@@ -32,6 +32,6 @@ class ParseStage:
     name: ClassVar[str] = "parse"
 
     def __call__(self, docs: list[Document], ctx: Context) -> None:
-        nlp = ctx.resource("nlp", load_nlp)
+        nlp = ctx.resource("nlp", load_nlp, shared=True)
         for doc, parsed in zip(docs, nlp.pipe(d.prose for d in docs), strict=True):
             doc.nlp_doc = parsed

@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 
 from unspin.document import Category, Document, Finding
 from unspin.pipeline import Context, register_stage
+from unspin.readability import flesch_reading_ease
 
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’-]*")
 
@@ -28,13 +29,11 @@ def word_count(text: str) -> int:
 
 
 def _readability(text: str) -> float:
-    import textstat
-
     table = score_table()["readability"]
     body = "\n".join(line for line in text.splitlines() if line.strip())
     if word_count(body) < 3:
         return table["ceiling"]
-    return round(min(table["ceiling"], max(table["floor"], float(textstat.flesch_reading_ease(body)))), 1)
+    return round(min(table["ceiling"], max(table["floor"], flesch_reading_ease(body))), 1)
 
 
 def category_scores(
