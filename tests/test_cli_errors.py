@@ -77,7 +77,12 @@ def test_batch_goes_on_past_a_bad_file(tmp_path, capsys):
 
 
 def test_usage_errors_exit_2_without_traceback(tmp_path):
-    for args in (["clean", "--no-such-flag", "x"], ["clean"], ["check", "--format", "nope", "x"], ["frobnicate"]):
+    for args in (
+        ["clean", "--no-such-flag", "x"],
+        ["clean"],
+        ["check", "--format", "nope", "x"],
+        ["frobnicate"],
+    ):
         proc = run_cli(args, tmp_path)
         assert proc.returncode == 2, (args, proc.stderr)
         assert "Traceback" not in proc.stderr

@@ -269,7 +269,7 @@ def _close_worker_context() -> None:
         _WORKER_CONTEXT = None
 
 
-class _languagetool_for_batch:  # noqa: N801 - used as a context manager, reads like a function
+class _languagetool_for_batch:
     """Start one LanguageTool server for a multi-process batch and hand its URL to the workers.
 
     In a single process the grammar stage starts (and the context stops) the server itself."""

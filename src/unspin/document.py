@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import bisect
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 
-class Applicability(str, Enum):
+class Applicability(StrEnum):
     """How far a fix can be trusted; the rule that reports a finding decides (as in ruff)."""
 
     SAFE = "safe"  # keeps the meaning; applied by default
@@ -26,7 +26,7 @@ class Applicability(str, Enum):
         return {"display-only": 0, "unsafe": 1, "safe": 2}[self.value]
 
 
-class Severity(str, Enum):
+class Severity(StrEnum):
     INFO = "info"
     WARNING = "warning"
     ERROR = "error"
@@ -36,7 +36,7 @@ class Severity(str, Enum):
         return {"info": 0, "warning": 1, "error": 2}[self.value]
 
 
-class Category(str, Enum):
+class Category(StrEnum):
     SPIN = "spin"
     STUFFING = "stuffing"
     BOILERPLATE = "boilerplate"
@@ -241,8 +241,10 @@ class OffsetMap:
         A span touching an edited run widens to cover that run's whole source range."""
         if out_end <= out_start or not self.segments:
             point = self.to_source(out_start)
-            return point, point, not any(
-                s.changed and s.out_start < out_start < s.out_end for s in self.segments
+            return (
+                point,
+                point,
+                not any(s.changed and s.out_start < out_start < s.out_end for s in self.segments),
             )
         first = self._segment(out_start)
         last = self._segment(out_end - 1)

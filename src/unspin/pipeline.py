@@ -8,6 +8,7 @@ context, load lazily once per worker process and are reused for every batch.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -64,10 +65,8 @@ class Context:
     def close(self) -> None:
         while self._closers:
             closer = self._closers.pop()
-            try:
+            with contextlib.suppress(Exception):
                 closer()
-            except Exception:  # noqa: BLE001 - closing must go on for the rest
-                pass
 
     def __enter__(self) -> Context:
         return self
@@ -93,6 +92,7 @@ DEFAULT_ORDER: tuple[str, ...] = (
     "parse",
     "stuffing",
     "spin",
+    "lists",
     "rewrite",
     "grammar",
     "finalize",

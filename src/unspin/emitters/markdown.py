@@ -12,8 +12,14 @@ def front_matter(doc_meta: dict[str, Any]) -> str:
     return f"---\n{body}\n---\n\n"
 
 
-def render(title: str | None, keyphrase: str | None, source_label: str, scores: dict[str, Any],
-           metadata: dict[str, Any], body_markdown: str) -> str:
+def render(
+    title: str | None,
+    keyphrase: str | None,
+    source_label: str,
+    scores: dict[str, Any],
+    metadata: dict[str, Any],
+    body_markdown: str,
+) -> str:
     meta: dict[str, Any] = {}
     # Front matter the author wrote comes first and is kept; unspin's own keys follow.
     for key, value in metadata.items():

@@ -19,7 +19,9 @@ def decode(data: bytes, where: str) -> str:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise InputError(f"{where}: not valid UTF-8 (byte {exc.start}: {data[exc.start:exc.start+1]!r})") from None
+        raise InputError(
+            f"{where}: not valid UTF-8 (byte {exc.start}: {data[exc.start : exc.start + 1]!r})"
+        ) from None
     if not text.strip():
         raise InputError(f"{where}: empty file")
     return text
@@ -51,7 +53,9 @@ def read_plain(text: str, path: Path | None = None) -> Document:
 def read_path(path: Path) -> Document:
     fmt = FORMATS.get(path.suffix.lower())
     if fmt is None:
-        raise InputError(f"{path}: unsupported file type {path.suffix or '(none)'}; expected .txt, .md or .html")
+        raise InputError(
+            f"{path}: unsupported file type {path.suffix or '(none)'}; expected .txt, .md or .html"
+        )
     try:
         data = path.read_bytes()
     except FileNotFoundError:

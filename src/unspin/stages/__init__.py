@@ -5,6 +5,7 @@ from __future__ import annotations
 from unspin.stages import (  # noqa: F401  (imported for registration)
     boilerplate,
     grammar,
+    lists,
     normalize,
     parse,
     score,

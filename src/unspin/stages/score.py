@@ -80,9 +80,7 @@ class ScoreStage:
             remaining = [f for f in doc.findings if not f.applied]
             kept_boiler = [f for f in remaining if f.category is Category.BOILERPLATE]
             clean = doc.clean_text if doc.clean_text is not None else doc.source
-            after = category_scores(
-                remaining, clean, sum(f.end - f.start for f in kept_boiler), grammar_ran
-            )
+            after = category_scores(remaining, clean, sum(f.end - f.start for f in kept_boiler), grammar_ran)
             doc.scores = {**after, "before": before}
 
 

@@ -1,0 +1,189 @@
+"""The normalize stage: encoding damage and typographic noise, each a finding with a safe fix.
+
+- NORM001 mojibake (text decoded with the wrong encoding, e.g. ``donâ€™t``), repaired with ftfy;
+- NORM002 invisible control and format characters (NUL…, zero-width spaces, soft hyphens, BOMs);
+- NORM003 runs of spaces inside a line;
+- NORM004 a space before punctuation (``word , word``);
+- NORM005 doubled punctuation (``,,`` ``;;`` ``..``);
+- NORM006 trailing whitespace at the end of a line (plain text only: in Markdown it is a line break).
+
+Only prose is examined (protected spans are skipped). Offsets are ``str`` indices; CRLF line endings
+are left as they are: a line ending is not noise.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+from collections.abc import Iterator
+from typing import ClassVar
+
+import ftfy
+
+from unspin import rules
+from unspin.document import Applicability, Document, Finding, Fix
+from unspin.pipeline import Context, register_stage
+
+# Format characters that carry meaning and must stay: joiners shape emoji and Indic scripts, and the
+# directional marks order mixed right-to-left text.
+_MEANINGFUL_FORMAT = {"\u200c", "\u200d", "\u200e", "\u200f", "\u061c"}
+_KEPT_CONTROLS = {"\t", "\n", "\r"}
+
+_SPACE_RUN = re.compile(r"(?<=\S)[ \t\u00a0]{2,}(?=\S)")
+# A space before , ; . ! ? that ends a clause: the mark is followed by a space, a closing quote or
+# bracket, or the end of the line, so ".NET" and " ..." stay untouched. A colon counts only after a
+# word and before a space, so "3 : 2" and " :)" stay too.
+_SPACE_BEFORE_PUNCT = re.compile(
+    r"(?<=[\w)\]\"'’”%])[ \t\u00a0]+(?=[,;.!?](?:[ \t\r\"'’”)\]]|$))"
+    r"|(?<=[^\W\d_])[ \t\u00a0]+(?=:(?:[ \t\r]|$))",
+    re.MULTILINE,
+)
+_DOUBLED = re.compile(r"(?<=\w)(?:(,)\1+|(;)\2+|(?<!\.)(\.)\3(?!\.))(?=\s|$|[\"'’”)\]])", re.MULTILINE)
+_TRAILING = re.compile(r"(?<=\S)[ \t\u00a0]+(?=\r?$)", re.MULTILINE)
+
+
+def _invisible(ch: str) -> bool:
+    category = unicodedata.category(ch)
+    if category == "Cc":
+        return ch not in _KEPT_CONTROLS
+    return category == "Cf" and ch not in _MEANINGFUL_FORMAT
+
+
+def _ftfy_config(fmt: str) -> ftfy.TextFixerConfig:
+    # Only encoding repair and ligatures: quotes, widths, line breaks and Unicode normal forms are the
+    # author's choice, not damage. HTML entities are damage only in plain text.
+    return ftfy.TextFixerConfig(
+        unescape_html=fmt == "txt",
+        uncurl_quotes=False,
+        fix_line_breaks=False,
+        fix_character_width=False,
+        normalization=None,
+        remove_control_chars=False,
+        explain=False,
+    )
+
+
+def _lines(text: str) -> Iterator[tuple[int, str]]:
+    pos = 0
+    for line in text.splitlines(keepends=True):
+        yield pos, line.rstrip("\r\n")
+        pos += len(line)
+
+
+def mojibake_findings(doc: Document) -> list[Finding]:
+    config = _ftfy_config(doc.format)
+    prose = doc.prose
+    found: list[Finding] = []
+    for base, line in _lines(prose):
+        if line.isascii() and "&" not in line:
+            continue
+        fixed = ftfy.fix_text(line, config)
+        if fixed == line:
+            continue
+        matcher = difflib.SequenceMatcher(None, line, fixed, autojunk=False)
+        for op, a1, a2, b1, b2 in matcher.get_opcodes():
+            if op == "equal":
+                continue
+            start, end = base + a1, base + a2
+            if start == end or doc.is_protected(start, end):
+                continue
+            damaged, repaired = doc.source[start:end], fixed[b1:b2]
+            found.append(
+                rules.finding(
+                    "NORM001",
+                    start,
+                    end,
+                    f"garbled characters {damaged!r} → {repaired!r}",
+                    confidence=0.95,
+                    fix=Fix.replace(start, end, repaired, Applicability.SAFE),
+                    evidence={"damaged": damaged, "repaired": repaired, "fixer": "ftfy"},
+                )
+            )
+    return found
+
+
+def control_findings(doc: Document) -> list[Finding]:
+    found: list[Finding] = []
+    text = doc.source
+    i = 0
+    while i < len(text):
+        if not _invisible(text[i]):
+            i += 1
+            continue
+        j = i
+        while j < len(text) and _invisible(text[j]):
+            j += 1
+        if not doc.is_protected(i, j):
+            names = sorted({unicodedata.name(c, f"U+{ord(c):04X}") for c in text[i:j]})
+            codes = [f"U+{ord(c):04X}" for c in text[i:j]]
+            found.append(
+                rules.finding(
+                    "NORM002",
+                    i,
+                    j,
+                    f"invisible character{'s' if j - i > 1 else ''} {', '.join(codes[:3])}",
+                    confidence=1.0,
+                    fix=Fix.replace(i, j, "", Applicability.SAFE),
+                    evidence={"characters": codes, "names": names},
+                )
+            )
+        i = j
+    return found
+
+
+def _pattern_findings(
+    doc: Document, pattern: re.Pattern[str], code: str, message: str, replacement: str | None
+) -> list[Finding]:
+    found: list[Finding] = []
+    text = doc.source
+    for match in pattern.finditer(text):
+        start, end = match.start(), match.end()
+        if doc.is_protected(start, end) or "\n" in text[start:end]:
+            continue
+        new = replacement if replacement is not None else match.group(0)[0]
+        seen = text[start:end]
+        found.append(
+            rules.finding(
+                code,
+                start,
+                end,
+                message.format(seen=seen.replace("\t", "\\t").replace("\u00a0", "\\u00a0")),
+                confidence=1.0,
+                fix=Fix.replace(start, end, new, Applicability.SAFE),
+                evidence={"found": seen, "replacement": new},
+            )
+        )
+    return found
+
+
+def normalize_findings(doc: Document) -> list[Finding]:
+    """Every normalize finding for one document, in source order."""
+    found = mojibake_findings(doc) + control_findings(doc)
+    found += _pattern_findings(doc, _SPACE_RUN, "NORM003", "run of {seen!r} spaces", " ")
+    found += _pattern_findings(doc, _SPACE_BEFORE_PUNCT, "NORM004", "space before punctuation", "")
+    found += _pattern_findings(doc, _DOUBLED, "NORM005", "doubled punctuation {seen!r}", None)
+    if doc.format == "txt":
+        found += _pattern_findings(doc, _TRAILING, "NORM006", "trailing whitespace", "")
+    # A control character inside a space run, or mojibake over a doubled mark: keep the first claim.
+    found.sort(key=lambda f: (f.start, f.end, f.rule))
+    kept: list[Finding] = []
+    for finding in found:
+        if kept and finding.start < kept[-1].end:
+            continue
+        kept.append(finding)
+    return kept
+
+
+@register_stage
+class NormalizeStage:
+    name: ClassVar[str] = "normalize"
+
+    def __call__(self, docs: list[Document], ctx: Context) -> None:
+        for doc in docs:
+            found = normalize_findings(doc)
+            doc.findings.extend(found)
+            counts: dict[str, int] = {}
+            for finding in found:
+                counts[finding.rule] = counts.get(finding.rule, 0) + 1
+            doc.analysis["normalize"] = {"findings": len(found), "by_rule": dict(sorted(counts.items()))}

@@ -1,0 +1,574 @@
+"""The structure stage: the repaired text as a title, sections and typed blocks.
+
+It reads ``doc.clean_text`` (the text after every chosen fix) as light Markdown, which covers plain text
+too: ``#`` headings, fenced code, ``1.`` / ``1)`` and ``-`` / ``*`` / ``•`` / ``–`` list items, quotes and
+tables; in plain text a short line standing alone is a section heading. Label-led paragraphs
+("Muscle Strain: The repetitive…") become ``lead_in`` blocks, and exact duplicate paragraphs are dropped
+with a finding (STRU002) that explains it.
+
+:func:`plain_text` and :func:`to_markdown` render a structure; structuring the Markdown again gives the
+same structure, so cleaning the output changes nothing.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from typing import Any, ClassVar
+
+from unspin import rules
+from unspin.document import Applicability, Document, Finding, Fix
+from unspin.pipeline import Context, register_stage
+from unspin.readers.markdown import split_front_matter
+
+# ------------------------------------------------------------------------------------------- options
+
+
+@dataclass(frozen=True)
+class StructureOptions:
+    heading_max_words: int = 12
+    title_max_words: int = 25
+    lead_in_max_words: int = 5
+    duplicate_min_words: int = 4
+
+
+@cache
+def default_options() -> StructureOptions:
+    path = resources.files("unspin") / "data" / "structure" / "structure.toml"
+    data = tomllib.loads(path.read_text(encoding="utf-8"))["structure"]
+    return StructureOptions(**{k: int(v) for k, v in data.items()})
+
+
+def options_from(settings_table: dict[str, Any]) -> StructureOptions:
+    base = default_options()
+    known = {k: int(v) for k, v in settings_table.items() if hasattr(base, k)}
+    return StructureOptions(**{**base.__dict__, **known})
+
+
+# ------------------------------------------------------------------------------------- line patterns
+
+_FENCE = re.compile(r"^(?P<indent> {0,3})(?P<fence>`{3,}|~{3,})[ \t]*(?P<lang>[^`\s]*)[^`]*$")
+_ATX = re.compile(r"^ {0,3}(?P<hashes>#{1,6})(?:[ \t]+(?P<text>.*?))?(?:[ \t]+#+)?[ \t]*$")
+_SETEXT = re.compile(r"^ {0,3}(?P<under>=+|-+)[ \t]*$")
+_RULE = re.compile(r"^ {0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$")
+_ORDERED = re.compile(r"^(?P<indent>[ \t]*)(?P<number>\d{1,3})[.)][ \t]+(?P<text>\S.*)$")
+_BULLET = re.compile(r"^(?P<indent>[ \t]*)[-*+•–][ \t]+(?P<text>\S.*)$")
+_QUOTE = re.compile(r"^ {0,3}>[ \t]?(?P<text>.*)$")
+_TABLE_ROW = re.compile(r"^ {0,3}\|.*\|[ \t]*$")
+_HTML_BLOCK = re.compile(r"^ {0,3}<(?:!--|/?[A-Za-z][\w-]*(?:\s|/?>|$))")
+_INDENTED = re.compile(r"^(?: {4}|\t)")
+
+# "**Label:** text", "**Label**: text", "__Label:__ text"
+_BOLD_LEAD_IN = re.compile(r"^(\*\*|__)(?P<label>[^*_\n:]{1,80}?)(?::\1|\1:)[ \t]+(?P<text>\S.*)$", re.DOTALL)
+# "Label: Text" — the text after the colon starts a new sentence.
+_PLAIN_LEAD_IN = re.compile(
+    r"^(?P<label>[A-Z][^:.!?;,\"“”()\[\]*_\n]{0,60}?):[ \t]+(?P<text>[A-Z0-9\"“‘'(].*)$", re.DOTALL
+)
+_MINOR_WORDS = {
+    "a",
+    "an",
+    "and",
+    "as",
+    "at",
+    "by",
+    "for",
+    "from",
+    "in",
+    "of",
+    "on",
+    "or",
+    "the",
+    "to",
+    "vs",
+    "with",
+}
+_WORD = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*")
+_SENTENCE_END = re.compile(r"[.!?,;:]['\"’”)]*$")
+
+
+def _words(text: str) -> int:
+    return len(_WORD.findall(text))
+
+
+# ---------------------------------------------------------------------------------------- raw blocks
+
+
+@dataclass
+class RawBlock:
+    """A block as scanned, with its offsets in the scanned text (for findings)."""
+
+    kind: str  # heading | paragraph | ordered_list | bullet_list | code | quote | table
+    start: int
+    end: int
+    text: str = ""
+    level: int = 0
+    lang: str | None = None
+    items: list[str] = field(default_factory=list)
+    first_number: int = 1
+    lines: int = 1
+    explicit: bool = False  # a heading marked with # or an underline (not guessed)
+
+
+@dataclass
+class _Line:
+    start: int
+    end: int  # without the line break
+    text: str
+
+    @property
+    def blank(self) -> bool:
+        return not self.text.strip()
+
+
+def _split(text: str, offset: int) -> list[_Line]:
+    lines: list[_Line] = []
+    pos = offset
+    for raw in text[offset:].splitlines(keepends=True):
+        content = raw.rstrip("\r\n")
+        lines.append(_Line(pos, pos + len(content), content))
+        pos += len(raw)
+    return lines
+
+
+def _join(parts: list[str]) -> str:
+    return " ".join(" ".join(part.split()) for part in parts if part.strip())
+
+
+def _starts_block(line: _Line, markdown: bool) -> bool:
+    text = line.text
+    return bool(
+        _FENCE.match(text)
+        or _ATX.match(text)
+        or _ORDERED.match(text)
+        or _BULLET.match(text)
+        or _QUOTE.match(text)
+        or _RULE.match(text)
+        or (markdown and _HTML_BLOCK.match(text))
+    )
+
+
+def scan_blocks(text: str, markdown: bool, offset: int = 0) -> list[RawBlock]:
+    """Blocks of ``text[offset:]``. ``markdown`` turns on indented code, setext headings and HTML blocks."""
+    lines = _split(text, offset)
+    blocks: list[RawBlock] = []
+    i = 0
+    previous_blank = True
+    while i < len(lines):
+        line = lines[i]
+        if line.blank:
+            i += 1
+            previous_blank = True
+            continue
+        i = _scan_one(lines, i, blocks, markdown, previous_blank)
+        previous_blank = False
+    return blocks
+
+
+def _scan_one(lines: list[_Line], i: int, blocks: list[RawBlock], markdown: bool, after_blank: bool) -> int:
+    """Scan the block starting at line ``i``; append it (if it is content) and return the next index."""
+    line = lines[i]
+    text = line.text
+    fence = _FENCE.match(text)
+    if fence:
+        marker = fence.group("fence")
+        body: list[str] = []
+        j = i + 1
+        while j < len(lines) and not re.match(
+            rf"^ {{0,3}}{re.escape(marker[0])}{{{len(marker)},}}[ \t]*$", lines[j].text
+        ):
+            body.append(_dedent(lines[j].text, len(fence.group("indent"))))
+            j += 1
+        end = lines[min(j, len(lines) - 1)].end
+        blocks.append(RawBlock("code", line.start, end, "\n".join(body), lang=fence.group("lang") or None))
+        return j + 1
+    if markdown and after_blank and _INDENTED.match(text):
+        body, j = [], i
+        while j < len(lines) and (lines[j].blank or _INDENTED.match(lines[j].text)):
+            body.append(lines[j].text[4:] if lines[j].text.startswith("    ") else lines[j].text[1:])
+            j += 1
+        while body and not body[-1].strip():
+            body.pop()
+        blocks.append(RawBlock("code", line.start, lines[i + len(body) - 1].end, "\n".join(body)))
+        return i + len(body)
+    if markdown and _HTML_BLOCK.match(text):
+        # Raw HTML and comments are markup, not article content: skipped to the next blank line
+        # (a comment to its end).
+        j = i
+        if text.lstrip().startswith("<!--"):
+            while j < len(lines) and "-->" not in lines[j].text:
+                j += 1
+            return j + 1
+        while j < len(lines) and not lines[j].blank:
+            j += 1
+        return j
+    if _RULE.match(text):
+        return i + 1
+    heading = _ATX.match(text)
+    if heading:
+        blocks.append(
+            RawBlock(
+                "heading",
+                line.start,
+                line.end,
+                (heading.group("text") or "").strip(),
+                level=len(heading.group("hashes")),
+                explicit=True,
+            )
+        )
+        return i + 1
+    if _QUOTE.match(text):
+        parts, j = [], i
+        while j < len(lines) and not lines[j].blank and (_QUOTE.match(lines[j].text) or j > i):
+            quoted = _QUOTE.match(lines[j].text)
+            if not quoted and _starts_block(lines[j], markdown):
+                break
+            parts.append(quoted.group("text") if quoted else lines[j].text)
+            j += 1
+        blocks.append(RawBlock("quote", line.start, lines[j - 1].end, _join(parts)))
+        return j
+    if _TABLE_ROW.match(text):
+        j = i
+        while j < len(lines) and _TABLE_ROW.match(lines[j].text):
+            j += 1
+        if j - i >= 2:
+            rows = [lines[k].text.strip() for k in range(i, j)]
+            blocks.append(RawBlock("table", line.start, lines[j - 1].end, "\n".join(rows), lines=j - i))
+            return j
+    listed = _ORDERED.match(text) or _BULLET.match(text)
+    if listed:
+        return _scan_list(lines, i, blocks, markdown)
+    return _scan_paragraph(lines, i, blocks, markdown)
+
+
+def _dedent(text: str, width: int) -> str:
+    k = 0
+    while k < width and k < len(text) and text[k] == " ":
+        k += 1
+    return text[k:]
+
+
+def _scan_list(lines: list[_Line], i: int, blocks: list[RawBlock], markdown: bool) -> int:
+    first = _ORDERED.match(lines[i].text)
+    kind = "ordered_list" if first else "bullet_list"
+    pattern = _ORDERED if first else _BULLET
+    items: list[list[str]] = []
+    start = lines[i].start
+    end = lines[i].end
+    j = i
+    first_number = int(first.group("number")) if first else 1
+    while j < len(lines):
+        line = lines[j]
+        item = pattern.match(line.text)
+        if item:
+            items.append([item.group("text")])
+            end = line.end
+            j += 1
+            continue
+        if line.blank:
+            k = j
+            while k < len(lines) and lines[k].blank:
+                k += 1
+            if k < len(lines) and pattern.match(lines[k].text):
+                j = k
+                continue
+            # An indented paragraph after a blank line continues the item.
+            if (
+                k < len(lines)
+                and items
+                and re.match(r"^(?: {2,}|\t)\S", lines[k].text)
+                and not (markdown and _FENCE.match(lines[k].text.strip()))
+            ):
+                items[-1].append(lines[k].text)
+                end = lines[k].end
+                j = k + 1
+                continue
+            break
+        if _starts_block(line, markdown) or not items:
+            break
+        # A lazy continuation line of the current item.
+        items[-1].append(line.text)
+        end = line.end
+        j += 1
+    texts = [_join(parts) for parts in items]
+    blocks.append(RawBlock(kind, start, end, items=texts, first_number=first_number, lines=j - i))
+    return j
+
+
+def _scan_paragraph(lines: list[_Line], i: int, blocks: list[RawBlock], markdown: bool) -> int:
+    parts = [lines[i].text]
+    j = i + 1
+    while j < len(lines) and not lines[j].blank:
+        setext = _SETEXT.match(lines[j].text)
+        if markdown and setext:
+            level = 1 if setext.group("under").startswith("=") else 2
+            blocks.append(
+                RawBlock("heading", lines[i].start, lines[j].end, _join(parts), level=level, explicit=True)
+            )
+            return j + 1
+        if _starts_block(lines[j], markdown):
+            break
+        parts.append(lines[j].text)
+        j += 1
+    blocks.append(RawBlock("paragraph", lines[i].start, lines[j - 1].end, _join(parts), lines=j - i))
+    return j
+
+
+# ----------------------------------------------------------------------------------------- structure
+
+
+def _lead_in(text: str, options: StructureOptions) -> tuple[str, str] | None:
+    bold = _BOLD_LEAD_IN.match(text)
+    if bold and _words(bold.group("label")) <= options.lead_in_max_words + 3:
+        return bold.group("label").strip(), bold.group("text").strip()
+    plain = _PLAIN_LEAD_IN.match(text)
+    if not plain:
+        return None
+    label = plain.group("label").strip()
+    words = label.split()
+    if not words or len(words) > options.lead_in_max_words or not _WORD.search(label):
+        return None
+    title_case = all(w[0].isupper() or w[0].isdigit() or w.lower() in _MINOR_WORDS for w in words)
+    if not title_case and len(words) > 2:
+        return None
+    return label, plain.group("text").strip()
+
+
+def _is_title_line(block: RawBlock, options: StructureOptions) -> bool:
+    text = block.text
+    return (
+        block.kind == "paragraph"
+        and block.lines == 1
+        and 0 < _words(text) <= options.title_max_words
+        and not re.search(r"[.,;:]['\"’”)]*$", text)
+    )
+
+
+def _is_plain_heading(block: RawBlock, options: StructureOptions) -> bool:
+    text = block.text
+    return (
+        block.kind == "paragraph"
+        and block.lines == 1
+        and 0 < _words(text) <= options.heading_max_words
+        and not _SENTENCE_END.search(text)
+        and not text[0].islower()
+        and _lead_in(text, options) is None
+    )
+
+
+def _same_title(a: str, b: str) -> bool:
+    def norm(s: str) -> str:
+        return " ".join(s.replace("*", "").replace("_", " ").split()).casefold()
+
+    return norm(a) == norm(b)
+
+
+@dataclass
+class Duplicate:
+    """A paragraph dropped because an identical one came earlier (offsets in the structured text)."""
+
+    start: int
+    end: int
+    text: str
+    first_start: int
+
+
+def build_structure(
+    text: str,
+    fmt: str = "txt",
+    title: str | None = None,
+    options: StructureOptions | None = None,
+) -> tuple[dict[str, Any], list[Duplicate]]:
+    """The structure of ``text`` and the duplicate paragraphs left out of it.
+
+    ``title`` is a known title (front matter, HTML metadata); without it the leading ``#`` heading or,
+    failing that, a short first line is the title.
+    """
+    options = options or default_options()
+    body_start = split_front_matter(text)[0] if fmt == "md" else 0
+    markdown = fmt in ("md", "html")
+    blocks = scan_blocks(text, markdown, body_start)
+
+    known_title = (title or "").strip()
+    if blocks and blocks[0].kind == "heading" and blocks[0].level == 1:
+        first = blocks[0]
+        if not known_title or _same_title(first.text, known_title):
+            known_title = known_title or first.text
+            blocks = blocks[1:]
+        else:
+            first.level = 2
+    elif not known_title and blocks and _is_title_line(blocks[0], options):
+        known_title = blocks[0].text
+        blocks = blocks[1:]
+
+    sections: list[dict[str, Any]] = [{"heading": None, "level": 2, "blocks": []}]
+    seen: dict[str, int] = {}
+    duplicates: list[Duplicate] = []
+    for index, block in enumerate(blocks):
+        is_last = index == len(blocks) - 1
+        if block.kind == "heading" or (
+            fmt == "txt"
+            and not is_last
+            and _is_plain_heading(block, options)
+            and blocks[index + 1].kind != "heading"
+        ):
+            sections.append({"heading": block.text, "level": max(2, block.level or 2), "blocks": []})
+            continue
+        rendered = _render_block(block, options)
+        if rendered["type"] in ("paragraph", "lead_in"):
+            key = " ".join(block.text.split())
+            if _words(key) >= options.duplicate_min_words:
+                if key in seen:
+                    duplicates.append(Duplicate(block.start, block.end, key, seen[key]))
+                    continue
+                seen[key] = block.start
+        sections[-1]["blocks"].append(rendered)
+    if not sections[0]["blocks"]:
+        sections = sections[1:]
+    return {"title": known_title, "sections": sections}, duplicates
+
+
+def _render_block(block: RawBlock, options: StructureOptions) -> dict[str, Any]:
+    if block.kind == "paragraph":
+        lead = _lead_in(block.text, options)
+        if lead:
+            return {"type": "lead_in", "label": lead[0], "text": lead[1]}
+        return {"type": "paragraph", "text": block.text}
+    if block.kind == "ordered_list":
+        return {"type": "ordered_list", "start": block.first_number, "items": block.items}
+    if block.kind == "bullet_list":
+        return {"type": "bullet_list", "items": block.items}
+    if block.kind == "code":
+        return {"type": "code", "text": block.text, "lang": block.lang}
+    return {"type": block.kind, "text": block.text}
+
+
+# ----------------------------------------------------------------------------------------- rendering
+
+_INLINE_CODE = re.compile(r"(`+)(.+?)\1")
+_IMAGE = re.compile(r"!\[([^\]]*)\]\([^)]*\)")
+_LINK = re.compile(r"\[([^\]]+)\](?:\([^)]*\)|\[[^\]]*\])")
+_AUTOLINK = re.compile(r"<((?:https?|mailto):[^>\s]+)>")
+_EMPHASIS = re.compile(r"(?<![\w\\])(\*{1,3}|_{1,3}|~~)(?=\S)(.+?)(?<=\S)\1(?![\w])")
+
+
+def strip_inline_markup(text: str) -> str:
+    """Markdown inline markup removed: link and image text kept, code without backticks, no emphasis."""
+    text = _IMAGE.sub(r"\1", text)
+    text = _LINK.sub(r"\1", text)
+    text = _AUTOLINK.sub(r"\1", text)
+    previous = None
+    while previous != text:
+        previous = text
+        text = _EMPHASIS.sub(r"\2", text)
+    text = _INLINE_CODE.sub(r"\2", text)
+    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", text)
+
+
+def _items(block: dict[str, Any]) -> list[str]:
+    return [str(item) for item in block.get("items", [])]
+
+
+def plain_text(structure: dict[str, Any]) -> str:
+    """The article as plain text: title, then every heading, paragraph and list item, separated by
+    blank lines; ordered items keep their numbers. Code and tables are not prose and are left out."""
+    parts: list[str] = []
+    if structure.get("title"):
+        parts.append(strip_inline_markup(structure["title"]))
+    for section in structure.get("sections", []):
+        if section.get("heading"):
+            parts.append(strip_inline_markup(section["heading"]))
+        for block in section.get("blocks", []):
+            kind = block.get("type")
+            if kind in ("paragraph", "quote"):
+                parts.append(strip_inline_markup(block["text"]))
+            elif kind == "lead_in":
+                parts.append(strip_inline_markup(f"{block['label']}: {block['text']}"))
+            elif kind == "ordered_list":
+                first = int(block.get("start", 1))
+                parts.extend(
+                    f"{first + k}. {strip_inline_markup(item)}" for k, item in enumerate(_items(block))
+                )
+            elif kind == "bullet_list":
+                parts.extend(strip_inline_markup(item) for item in _items(block))
+    return "\n\n".join(p for p in parts if p.strip()) + "\n" if parts else ""
+
+
+def to_markdown(structure: dict[str, Any]) -> str:
+    """The article body as Markdown (no front matter): ``# Title``, ``##`` sections, blocks."""
+    parts: list[str] = []
+    if structure.get("title"):
+        parts.append(f"# {structure['title']}")
+    for section in structure.get("sections", []):
+        if section.get("heading"):
+            parts.append("#" * int(section.get("level", 2)) + " " + section["heading"])
+        for block in section.get("blocks", []):
+            kind = block.get("type")
+            if kind == "paragraph":
+                parts.append(block["text"])
+            elif kind == "lead_in":
+                parts.append(f"**{block['label']}:** {block['text']}")
+            elif kind == "ordered_list":
+                first = int(block.get("start", 1))
+                parts.append("\n".join(f"{first + k}. {item}" for k, item in enumerate(_items(block))))
+            elif kind == "bullet_list":
+                parts.append("\n".join(f"- {item}" for item in _items(block)))
+            elif kind == "code":
+                text = block.get("text", "")
+                fence = "```" if "```" not in text else "~~~~"
+                parts.append(f"{fence}{block.get('lang') or ''}\n{text}\n{fence}")
+            elif kind == "quote":
+                parts.append(f"> {block['text']}")
+            elif kind == "table":
+                parts.append(block["text"])
+    return "\n\n".join(parts) + "\n" if parts else ""
+
+
+# --------------------------------------------------------------------------------------------- stage
+
+
+def duplicate_findings(doc: Document, duplicates: list[Duplicate]) -> list[Finding]:
+    """STRU002 per dropped paragraph, placed in source offsets through the rewrite's offset map."""
+    found: list[Finding] = []
+    for dup in duplicates:
+        start, end = dup.start, dup.end
+        if doc.offset_map is not None:
+            start, end, _ = doc.offset_map.span_to_source(dup.start, dup.end)
+        first = doc.offset_map.to_source(dup.first_start) if doc.offset_map is not None else dup.first_start
+        line, _ = doc.line_column(first)
+        finding = rules.finding(
+            "STRU002",
+            start,
+            end,
+            f"duplicate paragraph (same text as line {line}) removed",
+            confidence=1.0,
+            fix=Fix.replace(start, end, "", Applicability.SAFE),
+            evidence={"first_occurrence_line": line, "words": _words(dup.text)},
+        )
+        # The structure leaves the copy out, so the clean article no longer has it.
+        finding.applied = True
+        found.append(finding)
+    return found
+
+
+@register_stage
+class StructureStage:
+    name: ClassVar[str] = "structure"
+
+    def __call__(self, docs: list[Document], ctx: Context) -> None:
+        options = options_from(ctx.settings.stage("structure"))
+        for doc in docs:
+            text = doc.clean_text if doc.clean_text is not None else doc.source
+            known = doc.metadata.get("title")
+            title = known.strip() if isinstance(known, str) and known.strip() else None
+            structure, duplicates = build_structure(text, doc.format, title, options)
+            doc.structure = structure
+            doc.title = structure["title"] or None
+            doc.findings.extend(duplicate_findings(doc, duplicates))
+            doc.analysis["structure"] = {
+                "sections": len(structure["sections"]),
+                "blocks": sum(len(s["blocks"]) for s in structure["sections"]),
+                "duplicates_removed": len(duplicates),
+            }

@@ -1,0 +1,87 @@
+"""The normalize stage on synthetic damage, CRLF text, protected code and clean articles."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from unspin.document import Applicability, apply_edits
+from unspin.readers import read_path, read_text
+from unspin.stages.normalize import normalize_findings
+
+INPUT = Path(__file__).resolve().parents[1] / "input"
+
+
+def _fixed(text: str, fmt: str = "txt") -> tuple[str, list[str]]:
+    doc = read_text(text, fmt)
+    found = normalize_findings(doc)
+    assert all(f.fix is not None and f.fix.applicability is Applicability.SAFE for f in found)
+    fixed, _ = apply_edits(text, [e for f in found for e in f.fix.edits])  # type: ignore[union-attr]
+    return fixed, [f.rule for f in found]
+
+
+@pytest.mark.parametrize(
+    ("damaged", "repaired", "rule"),
+    [
+        ("Runners donâ€™t stretch.", "Runners don’t stretch.", "NORM001"),
+        ("A cafÃ© near the track.", "A café near the track.", "NORM001"),
+        ("Salt &amp; pepper.", "Salt & pepper.", "NORM001"),
+        ("lower\u200bback pain", "lowerback pain", "NORM002"),
+        ("bad\x07 bell", "bad bell", "NORM002"),
+        ("running  treatment\tand\t\tmore", "running treatment\tand more", "NORM003"),
+        ("after running , the back hurts .", "after running, the back hurts.", "NORM004"),
+        ("Why ? Because !", "Why? Because!", "NORM004"),
+        ("the back,, which hurts;; badly..", "the back, which hurts; badly.", "NORM005"),
+        ("stretch gently.   ", "stretch gently.", "NORM006"),
+    ],
+)
+def test_each_kind_of_noise_is_found_and_fixed(damaged: str, repaired: str, rule: str) -> None:
+    fixed, rules = _fixed(damaged)
+    assert fixed == repaired
+    assert rule in rules
+
+
+@pytest.mark.parametrize(
+    "clean",
+    [
+        "Wait for it... then go.",
+        "Use .NET or Node.js; both work :) fine",
+        "The ratio is 3 : 2 in this recipe?",
+        "Joined emoji 👩\u200d👩\u200d👧 stay intact.",
+        "Quotes stay “curly” and ‘single’ too.",
+        "Indented lines\n    keep their indentation.",
+    ],
+)
+def test_clean_text_is_left_alone(clean: str) -> None:
+    fixed, rules = _fixed(clean)
+    assert fixed == clean, rules
+
+
+def test_crlf_line_endings_are_not_findings_and_offsets_hold() -> None:
+    text = "First  line ,\r\nSecond line..\r\n\r\nThird donâ€™t line.\r\n"
+    doc = read_text(text)
+    found = normalize_findings(doc)
+    assert [f.rule for f in found] == ["NORM003", "NORM004", "NORM005", "NORM001"]
+    assert [text[f.start : f.end] for f in found] == ["  ", " ", "..", "â€™"]
+    fixed, _ = apply_edits(text, [e for f in found for e in f.fix.edits])  # type: ignore[union-attr]
+    assert fixed == "First line,\r\nSecond line.\r\n\r\nThird don’t line.\r\n"
+
+
+def test_markdown_code_and_hard_breaks_are_untouched() -> None:
+    text = "Run  `a  ,  b` now.  \nNext line.\n\n```\nx  ,,  y\n```\n"
+    fixed, rules = _fixed(text, "md")
+    assert fixed == "Run `a  ,  b` now.  \nNext line.\n\n```\nx  ,,  y\n```\n"
+    assert rules == ["NORM003"]
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "keeping-houseplants-alive-in-winter.txt",
+        "backing-up-family-photos.md",
+        "brewing-a-better-cup-of-tea.html",
+    ],
+)
+def test_clean_sample_articles_have_no_normalize_findings(name: str) -> None:
+    assert normalize_findings(read_path(INPUT / name)) == []

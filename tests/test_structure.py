@@ -1,0 +1,239 @@
+"""List-number repair and the structure stage: title, sections, lead-ins, lists, duplicates, rendering."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from unspin.config import Settings
+from unspin.document import Applicability, Document
+from unspin.pipeline import Context, Pipeline
+from unspin.readers import read_path, read_text
+from unspin.readers.markdown import read_markdown
+from unspin.stages.lists import list_number_findings
+from unspin.stages.structure import build_structure, plain_text, to_markdown
+
+INPUT = Path(__file__).resolve().parents[1] / "input"
+SAMPLES = sorted(p.name for p in INPUT.iterdir() if p.suffix in (".txt", ".md", ".html"))
+# The stages this module owns, with the one-pass rewrite between them (no spaCy needed).
+LAYOUT_ORDER = ["normalize", "boilerplate", "lists", "rewrite", "structure"]
+
+
+def _run(doc: Document, order: list[str] = LAYOUT_ORDER) -> Document:
+    settings = Settings()
+    with Context(settings) as ctx:
+        Pipeline(settings, order).run([doc], ctx)
+    return doc
+
+
+def _blocks(structure: dict) -> list[dict]:
+    return [block for section in structure["sections"] for block in section["blocks"]]
+
+
+# --------------------------------------------------------------------------------------- list numbers
+
+
+def test_counting_run_becomes_numbers() -> None:
+    text = "Steps\n\nOne. Warm up.\n\nTwo) Jog slowly.\n\nthree. Stretch.\n"
+    found = list_number_findings(read_text(text))
+    assert [(text[f.start : f.end], f.fix.replacement) for f in found] == [  # type: ignore[union-attr]
+        ("One.", "1."),
+        ("Two)", "2."),
+        ("three.", "3."),
+    ]
+    assert all(f.fix.applicability is Applicability.SAFE for f in found)  # type: ignore[union-attr]
+    assert found[0].evidence["run_length"] == 3
+
+
+@pytest.mark.parametrize(
+    "prose",
+    [
+        "One of the best stretches is the cat-cow.",
+        "One. Two. Three. The crowd counted down together.",
+        "Three. That was the number of tries it took.",
+        "Someone said one. thing",
+    ],
+)
+def test_prose_starting_with_a_number_word_is_left_alone(prose: str) -> None:
+    assert list_number_findings(read_text("Intro paragraph here.\n\n" + prose + "\n")) == []
+
+
+def test_single_item_after_a_colon_line() -> None:
+    text = "Try this stretch:\nOne. Lie flat.\n"
+    found = list_number_findings(read_text(text))
+    assert [f.evidence["reason"] for f in found] == ["follows a line that introduces a list"]
+
+
+def test_capitalised_single_item_counts_before_an_instruction_with_real_spacy() -> None:
+    text = (
+        "Do this after every run.\n\nOne. Lie on your back and pull both knees to your chest.\n\n"
+        "Three. That was the number of times I tried before it worked.\n"
+    )
+    doc = _run(read_text(text), ["parse", "lists"])
+    found = [f for f in doc.findings if f.rule == "STRU001"]
+    assert [(text[f.start : f.end], f.evidence["reason"]) for f in found] == [
+        ("One.", "followed by an instruction")
+    ]
+
+
+def test_number_words_in_code_are_protected() -> None:
+    doc = read_markdown("Intro text.\n\n```\none. not a list\n```\n")
+    assert list_number_findings(doc) == []
+
+
+# ----------------------------------------------------------------------------------------- the seed
+
+
+@pytest.fixture(scope="module")
+def seed() -> Document:
+    return _run(read_path(INPUT / "lower-back-pain-after-running.txt"))
+
+
+def test_seed_title_and_lead_ins(seed: Document) -> None:
+    assert seed.title == "lower back pain after running treatment for Dummies"
+    assert seed.structure is not None
+    lead_ins = [b for b in _blocks(seed.structure) if b["type"] == "lead_in"]
+    assert [b["label"] for b in lead_ins] == ["Overtraining", "Muscle Strain"]
+    assert lead_ins[1]["text"].startswith("The repetitive mother nature of running")
+
+
+def test_seed_step_becomes_an_ordered_list_and_the_form_is_gone(seed: Document) -> None:
+    assert seed.structure is not None
+    blocks = _blocks(seed.structure)
+    ordered = [b for b in blocks if b["type"] == "ordered_list"]
+    assert len(ordered) == 1
+    assert ordered[0]["items"][0].startswith("Position your arms flat on the ground")
+    assert any(b["type"] == "bullet_list" and b["items"][0].startswith("You might") for b in blocks)
+    text = plain_text(seed.structure)
+    assert text.startswith("lower back pain after running treatment for Dummies\n\n")
+    assert "\n\n1. Position your arms flat" in text
+    assert "Leave a Reply" not in text
+    assert text.endswith("to dam pain alerts.\n")
+    rules = sorted(f.rule for f in seed.findings if f.applied)
+    assert rules == ["BOIL001", "STRU001"]
+
+
+# -------------------------------------------------------------------------------- blocks and sections
+
+
+def test_plain_text_headings_lists_and_lead_ins() -> None:
+    text = (
+        "Winter Running Guide\n\nCold air makes the first mile hard for everyone.\n\n"
+        "What to Wear\n\n- a thin base layer\n* gloves\n• a hat\n\n"
+        "Warm Up First\n\n1) Walk for five minutes.\n2) Jog gently,\nkeeping the pace easy.\n\n"
+        "Tip: Breathe through your nose.\n\nNote: this one starts lower case, so it stays a paragraph.\n"
+    )
+    structure, duplicates = build_structure(text, "txt")
+    assert duplicates == []
+    assert structure["title"] == "Winter Running Guide"
+    assert [s["heading"] for s in structure["sections"]] == [None, "What to Wear", "Warm Up First"]
+    assert structure["sections"][1]["blocks"] == [
+        {"type": "bullet_list", "items": ["a thin base layer", "gloves", "a hat"]}
+    ]
+    blocks = structure["sections"][2]["blocks"]
+    assert blocks[0] == {
+        "type": "ordered_list",
+        "start": 1,
+        "items": ["Walk for five minutes.", "Jog gently, keeping the pace easy."],
+    }
+    assert blocks[1] == {"type": "lead_in", "label": "Tip", "text": "Breathe through your nose."}
+    assert blocks[2]["type"] == "paragraph"
+
+
+def test_ordered_items_separated_by_blank_lines_form_one_list() -> None:
+    structure, _ = build_structure("Title\n\n1. First step.\n\n2. Second step.\n\n3. Third step.\n", "txt")
+    assert _blocks(structure) == [
+        {"type": "ordered_list", "start": 1, "items": ["First step.", "Second step.", "Third step."]}
+    ]
+
+
+def test_markdown_front_matter_title_code_and_setext() -> None:
+    text = (
+        "---\ntitle: Front Title\n---\n\n# Front Title\n\nIntro with `code`.\n\nDetails\n-------\n\n"
+        "```python\nprint('one. two')\n```\n\n**Bold Label:** Its text.\n\n<!-- note -->\n"
+    )
+    structure, _ = build_structure(text, "md", "Front Title")
+    assert structure["title"] == "Front Title"
+    assert [s["heading"] for s in structure["sections"]] == [None, "Details"]
+    assert structure["sections"][1]["blocks"] == [
+        {"type": "code", "text": "print('one. two')", "lang": "python"},
+        {"type": "lead_in", "label": "Bold Label", "text": "Its text."},
+    ]
+
+
+def test_duplicate_paragraphs_are_removed_and_explained() -> None:
+    para = "Stretch your hamstrings gently after every single run."
+    text = f"Recovery Basics\n\n{para}\n\nDrink water too, it helps.\n\n{para}\n\nYes.\n\nYes.\n"
+    doc = _run(read_text(text))
+    assert doc.structure is not None
+    texts = [b["text"] for b in _blocks(doc.structure)]
+    assert texts == [para, "Drink water too, it helps.", "Yes.", "Yes."]
+    duplicates = [f for f in doc.findings if f.rule == "STRU002"]
+    assert len(duplicates) == 1
+    second = text.rindex(para)
+    assert (duplicates[0].start, duplicates[0].end) == (second, second + len(para))
+    assert duplicates[0].evidence["first_occurrence_line"] == 3
+    assert duplicates[0].applied
+
+
+def test_plain_text_strips_markdown_inline_markup() -> None:
+    structure = {
+        "title": "T",
+        "sections": [
+            {
+                "heading": "H",
+                "level": 2,
+                "blocks": [
+                    {"type": "paragraph", "text": "Use **bold**, `code` and [a link](https://x.y)."},
+                    {"type": "ordered_list", "start": 3, "items": ["c", "d"]},
+                    {"type": "code", "text": "x = 1", "lang": None},
+                ],
+            }
+        ],
+    }
+    assert plain_text(structure) == "T\n\nH\n\nUse bold, code and a link.\n\n3. c\n\n4. d\n"
+    assert to_markdown(structure) == (
+        "# T\n\n## H\n\nUse **bold**, `code` and [a link](https://x.y).\n\n3. c\n4. d\n\n```\nx = 1\n```\n"
+    )
+
+
+# ------------------------------------------------------------------------------------------ idempotence
+
+
+@pytest.mark.parametrize("name", SAMPLES)
+def test_markdown_output_structures_to_the_same_structure(name: str) -> None:
+    doc = _run(read_path(INPUT / name))
+    assert doc.structure is not None and doc.structure["title"]
+    markdown = to_markdown(doc.structure)
+    again = _run(read_markdown(markdown))
+    assert again.structure == doc.structure
+    assert to_markdown(again.structure) == markdown
+    assert plain_text(again.structure) == plain_text(doc.structure)
+    assert not [f for f in again.findings if f.rule.startswith(("BOIL", "STRU", "NORM"))]
+
+
+def test_structure_is_deterministic() -> None:
+    first = _run(read_path(INPUT / "brewing-a-better-cup-of-tea.html"))
+    second = _run(read_path(INPUT / "brewing-a-better-cup-of-tea.html"))
+    assert first.structure == second.structure
+    assert first.structure is not None
+    headings = [s["heading"] for s in first.structure["sections"]]
+    assert headings == [
+        None,
+        "Start with Good Water",
+        "What You Need",
+        "Get the Temperature Right",
+        "Step by Step",
+    ]
+    ordered = [b for b in _blocks(first.structure) if b["type"] == "ordered_list"]
+    assert len(ordered[0]["items"]) == 5
+
+
+def test_crlf_text_gives_the_same_structure_as_lf() -> None:
+    text = "Winter Running\n\nWhat to Wear\n\n- gloves\n- a hat\n\nTip: Start slowly.\n\none. Walk first.\n"
+    lf = _run(read_text(text))
+    crlf = _run(read_text(text.replace("\n", "\r\n")))
+    assert crlf.structure == lf.structure
+    assert lf.structure is not None
+    assert _blocks(lf.structure)[-1] == {"type": "ordered_list", "start": 1, "items": ["Walk first."]}
