@@ -23,7 +23,8 @@ app = typer.Typer(
         "Find synonym-spun phrasing and keyword stuffing in web articles, put the original wording back, "
         "and score the result.\n\n"
         "Editors: `unspin clean input/` writes clean Markdown, JSON and an HTML report to output/.\n"
-        "CI: `unspin check docs/ --format sarif` prints findings and exits 0 (clean), 1 (findings), 2 (error)."
+        "CI: `unspin check docs/ --format sarif` prints findings and exits "
+        "0 (clean), 1 (findings), 2 (error)."
     ),
     no_args_is_help=True,
     add_completion=False,
@@ -72,15 +73,20 @@ UnsafeOpt = Annotated[
     bool, typer.Option("--unsafe-fixes", help="Also apply fixes marked unsafe (likely but not certain).")
 ]
 KeyphraseOpt = Annotated[
-    str | None, typer.Option("--keyphrase", help="The article's search keyphrase (else from front matter or inferred).")
+    str | None,
+    typer.Option("--keyphrase", help="The article's search keyphrase (else from front matter or inferred)."),
 ]
 LtUrlOpt = Annotated[
     str | None,
-    typer.Option("--languagetool-url", help="Use this LanguageTool server instead of starting one.",
-                 envvar="UNSPIN_LANGUAGETOOL_URL"),
+    typer.Option(
+        "--languagetool-url",
+        help="Use this LanguageTool server instead of starting one.",
+        envvar="UNSPIN_LANGUAGETOOL_URL",
+    ),
 ]
 RequireGrammarOpt = Annotated[
-    bool, typer.Option("--require-grammar", help="Exit 2 if LanguageTool cannot run (default: warn and skip).")
+    bool,
+    typer.Option("--require-grammar", help="Exit 2 if LanguageTool cannot run (default: warn and skip)."),
 ]
 NoGrammarOpt = Annotated[bool, typer.Option("--no-grammar", help="Skip the LanguageTool grammar stage.")]
 
@@ -194,51 +200,159 @@ def _progress_bar(quiet: bool) -> Any:
 
 
 @app.command()
+def report(
+    out_dir: Annotated[
+        Path, typer.Argument(help="An output folder written by `unspin clean`.", show_default=True)
+    ] = Path("output"),
+) -> None:
+    """Rebuild report.html from the NAME.json files in an output folder, without re-running the pipeline."""
+    from unspin.emitters.html_report import load_documents, write_report
+
+    if not out_dir.is_dir():
+        raise fail(f"{out_dir}: no such folder")
+    docs = load_documents(out_dir)
+    if not docs:
+        raise fail(f"{out_dir}: no article JSON files (schema unspin/1) found; run `unspin clean` first")
+    path = write_report(out_dir, docs=docs)
+    typer.echo(f"wrote {path} ({len(docs)} article{'s' if len(docs) != 1 else ''})", err=True)
+
+
+@app.command()
 def check(
     paths: Annotated[list[str], typer.Argument(help="Files, folders or glob patterns.")],
-    output_format: Annotated[str, typer.Option("--format", help="text or json.")] = "text",
+    output_format: Annotated[
+        str | None,
+        typer.Option(
+            "--format",
+            "--output-format",
+            help="text, json, jsonl, sarif, github, rdjson, junit or gitlab "
+            "(default: text; github when GITHUB_ACTIONS=true).",
+        ),
+    ] = None,
+    output_file: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write the report to this file instead of stdout.")
+    ] = None,
     fail_level: Annotated[
         str | None, typer.Option("--fail-level", help="info, warning, error or never (default error).")
     ] = None,
+    exit_zero: Annotated[
+        bool, typer.Option("--exit-zero", help="Exit 0 even with findings (errors still exit 2).")
+    ] = False,
+    fail_under: Annotated[
+        float | None,
+        typer.Option("--fail-under", min=0, max=100, help="Exit 1 if a file's overall score is below SCORE."),
+    ] = None,
+    fix: Annotated[
+        bool, typer.Option("--fix", help="Apply safe fixes in place (text and Markdown).")
+    ] = False,
     unsafe_fixes: UnsafeOpt = False,
+    diff: Annotated[
+        bool, typer.Option("--diff", help="Print the fixes as a unified diff; write nothing; exit 1 if any.")
+    ] = False,
+    exit_non_zero_on_fix: Annotated[
+        bool, typer.Option("--exit-non-zero-on-fix", help="With --fix: exit 1 when a file was changed.")
+    ] = False,
+    baseline: Annotated[
+        Path | None, typer.Option("--baseline", help="Report only findings beyond this baseline file.")
+    ] = None,
+    changed_since: Annotated[
+        str | None, typer.Option("--changed-since", help="Check only files changed since this git revision.")
+    ] = None,
+    no_cache: Annotated[
+        bool, typer.Option("--no-cache", help="Do not read or write the result cache.")
+    ] = False,
+    force_exclude: Annotated[
+        bool, typer.Option("--force-exclude", help="Apply exclude globs to files named on the command line.")
+    ] = False,
     keyphrase: KeyphraseOpt = None,
     config: ConfigOpt = None,
     languagetool_url: LtUrlOpt = None,
     require_grammar: RequireGrammarOpt = False,
     no_grammar: NoGrammarOpt = False,
 ) -> None:
-    """Report findings without writing anything; exit 1 when any reaches the fail level."""
-    import json
+    """Report findings (or fix them) and exit 0 (clean), 1 (findings at the fail level) or 2 (error)."""
+    from unspin.checker import CheckOptions, run_check
 
-    from unspin import api
-    from unspin.emitters import json_doc
-
-    if output_format not in ("text", "json"):
-        raise fail(f"--format: unknown format {output_format!r}")
     settings = load_settings(
         config,
         paths,
-        unsafe_fixes=unsafe_fixes or None,
         keyphrase=keyphrase,
-        fail_level=fail_level,
         **_grammar_overrides(no_grammar, require_grammar, languagetool_url),
     )
-    docs, problems = api.check_paths(paths, settings)
-    for problem in problems:
-        typer.echo(f"unspin: error: {problem.path}: {_strip_path(problem.message, problem.path)}", err=True)
-    if output_format == "json":
-        payload = [json_doc.document_dict(d, str(d.path), "", "") for d in docs]
-        typer.echo(json.dumps(payload, ensure_ascii=False, indent=2))
-    else:
-        for doc in docs:
-            for f in json_doc.sorted_findings(doc):
-                line, col = doc.line_column(f.start)
-                typer.echo(f"{doc.path}:{line}:{col}: {f.rule} [{f.severity.value}] {f.message}")
-    if problems:
+    options = CheckOptions(
+        paths=paths,
+        output_format=output_format,
+        output_file=output_file,
+        fail_level=fail_level,
+        exit_zero=exit_zero,
+        fail_under=fail_under,
+        fix=fix,
+        unsafe_fixes=unsafe_fixes,
+        diff=diff,
+        exit_non_zero_on_fix=exit_non_zero_on_fix,
+        baseline=baseline,
+        changed_since=changed_since,
+        use_cache=not no_cache,
+        force_exclude=force_exclude,
+        color=sys.stdout.isatty() and "NO_COLOR" not in os.environ,
+    )
+    raise typer.Exit(run_check(options, settings))
+
+
+@app.command("baseline")
+def baseline_command(
+    paths: Annotated[list[str], typer.Argument(help="Files, folders or glob patterns.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Baseline file to write.")] = Path(
+        ".unspin-baseline.json"
+    ),
+    no_cache: Annotated[
+        bool, typer.Option("--no-cache", help="Do not read or write the result cache.")
+    ] = False,
+    force_exclude: Annotated[
+        bool, typer.Option("--force-exclude", help="Apply exclude globs to files named on the command line.")
+    ] = False,
+    keyphrase: KeyphraseOpt = None,
+    config: ConfigOpt = None,
+    languagetool_url: LtUrlOpt = None,
+    no_grammar: NoGrammarOpt = False,
+) -> None:
+    """Record today's findings (counts per file and rule) so that `check --baseline` reports only new ones."""
+    from unspin.checker import write_baseline
+
+    settings = load_settings(
+        config, paths, keyphrase=keyphrase, **_grammar_overrides(no_grammar, False, languagetool_url)
+    )
+    recorded, analysis = write_baseline(paths, settings, output, force_exclude, use_cache=not no_cache)
+    for problem in analysis.problems:
+        typer.echo(f"unspin: error: {problem.path}: {problem.message}", err=True)
+    total = sum(e.count for rules in recorded.files.values() for e in rules.values())
+    typer.echo(f"unspin: recorded {total} findings in {len(recorded.files)} files to {output}", err=True)
+    if analysis.problems:
         raise typer.Exit(2)
-    threshold = {"info": 0, "warning": 1, "error": 2, "never": 99}[settings.fail_level]
-    if any(f.severity.rank >= threshold for d in docs for f in d.findings):
-        raise typer.Exit(1)
+
+
+@app.command("show-config")
+def show_config(
+    path: Annotated[
+        Path | None, typer.Argument(help="Show the settings that apply to this file or folder.")
+    ] = None,
+    config: ConfigOpt = None,
+    output_format: Annotated[str, typer.Option("--format", help="toml or json.")] = "toml",
+) -> None:
+    """Print the effective configuration (defaults, then the config file found, then --config)."""
+    import json
+
+    from unspin import config as config_module
+
+    settings = load_settings(config, [str(path)] if path else [])
+    table = config_module.effective(settings)
+    if output_format == "json":
+        typer.echo(json.dumps({"source": settings.source, "settings": table}, indent=2, default=list))
+        return
+    if output_format != "toml":
+        raise fail(f"--format: unknown format {output_format!r}; expected toml or json")
+    typer.echo(f"# from: {settings.source or 'defaults (no unspin.toml or [tool.unspin] found)'}")
+    typer.echo(config_module.to_toml(table), nl=False)
 
 
 @app.command()
@@ -308,10 +422,13 @@ def main(argv: list[str] | None = None) -> int:
     except typer.TyperException as exc:
         typer.echo(f"unspin: error: {exc.format_message()}", err=True)
         return 2
-    except Exception as exc:  # noqa: BLE001 - an unexpected failure still exits 2, in one line
+    except Exception as exc:
         if os.environ.get("UNSPIN_DEBUG"):
             raise
-        typer.echo(f"unspin: internal error: {exc.__class__.__name__}: {exc} (set UNSPIN_DEBUG=1 for details)", err=True)
+        typer.echo(
+            f"unspin: internal error: {exc.__class__.__name__}: {exc} (set UNSPIN_DEBUG=1 for details)",
+            err=True,
+        )
         return 2
     return status if isinstance(status, int) else 0
 
