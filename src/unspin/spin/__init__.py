@@ -1,0 +1,1 @@
+"""The spin engine: inverse thesaurus index, candidates, language-model scoring, search and calibration."""

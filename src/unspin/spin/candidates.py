@@ -1,0 +1,316 @@
+"""Candidate originals for a span of slots: what a spinner could have turned into these words.
+
+Three generators feed one list of :class:`Proposal`s, each with a channel log-probability ``prior`` =
+ln P(spinner writes the observed words | the original), the evidence the scorer adds to the language
+model's verdict:
+
+- the inverse thesaurus: a headword listing the observed word (or phrase) among its synonyms; a spinner
+  picking uniformly among that headword's synonyms produces it with probability 1 / fan-out;
+- the web-spin lexicon (and user lexicons): known spinner outputs, prior ln 1 when the context matches;
+- hyphenated compounds split and rebuilt part by part ("perfectly-becoming" → "well-being"), kept only
+  when the rebuilt compound is a known word or every changed part comes from the lexicon.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+from unspin.lexicons.webspin import Condition, SpinEntry, SpinLexicon
+from unspin.spin.inflect import inflect
+from unspin.spin.slots import Slot
+from unspin.spin.thesaurus import Thesaurus
+
+CONTENT_POS = {"NOUN": "n", "VERB": "v", "ADJ": "a", "ADV": "r", "PROPN": ""}
+MAX_SPAN = 4
+_LEXICON_PRIOR = 0.0
+
+
+@dataclass
+class Proposal:
+    """A candidate original. ``base`` is its uninflected text; ``realise`` inflects it only when the
+    candidate survives the cheap first filter (inflecting hundreds of candidates per word is slow)."""
+
+    base: str
+    prior: float  # ln P(observed | this original) under the spinner model
+    sources: tuple[str, ...]
+    kind: str  # thesaurus | lexicon | compound
+    origin: str = ""  # lexicon file:line when it came from a lexicon
+    tag: str = ""  # Penn tag to inflect for; "" = use ``base`` as it is
+    probe: str = ""  # first model word of ``base``, for the cheap filter
+    _realised: tuple[str, tuple[str, ...]] | None = None
+
+    def realise(self, words_of: Callable[[str], list[str]]) -> tuple[str, tuple[str, ...]]:
+        if self._realised is None:
+            text = inflect(self.base, self.tag) if self.tag else self.base
+            self._realised = (text, tuple(words_of(text)))
+        return self._realised
+
+    @property
+    def replacement(self) -> str:
+        assert self._realised is not None, "realise() first"
+        return self._realised[0]
+
+    @property
+    def words(self) -> tuple[str, ...]:
+        assert self._realised is not None, "realise() first"
+        return self._realised[1]
+
+
+@dataclass
+class SpanCandidates:
+    i: int  # first slot
+    j: int  # one past the last slot
+    proposals: list[Proposal] = field(default_factory=list)
+
+
+def _contiguous(slots: list[Slot], i: int, j: int, text: str) -> bool:
+    """Slots i..j-1 separated only by single runs of spaces (no punctuation, no line break)."""
+    for k in range(i, j - 1):
+        gap = text[slots[k].end : slots[k + 1].start]
+        if not gap or gap.strip(" ") or slots[k].hyphen_after:
+            return False
+    return True
+
+
+def _holds(cond: Condition, slots: list[Slot], i: int, j: int) -> bool:
+    if cond.side == "compound":
+        result = slots[i].hyphen_before or slots[j - 1].hyphen_after
+    else:
+        k = i - 1 if cond.side == "prev" else j
+        if not 0 <= k < len(slots):
+            result = False
+        elif cond.tags:
+            result = slots[k].token.pos_ in cond.tags
+        else:
+            result = slots[k].word in cond.words
+    return result != cond.negated
+
+
+def _entry_applies(entry: SpinEntry, slots: list[Slot], i: int, j: int) -> bool:
+    return all(_holds(c, slots, i, j) for c in entry.conditions)
+
+
+class CandidateGenerator:
+    def __init__(
+        self,
+        thesaurus: Thesaurus,
+        lexicon: SpinLexicon,
+        known: Callable[[str], bool],
+        words_of: Callable[[str], list[str]],
+    ):
+        self.thesaurus = thesaurus
+        self.lexicon = lexicon
+        self.known = known
+        self.words_of = words_of
+        self._by_first: dict[str, list[tuple[str, ...]]] | None = None
+        self._words_cache: dict[str, tuple[str, ...] | None] = {}
+        self._thesaurus_cache: dict[tuple[tuple[str, ...], str, str, str], list[Proposal]] = {}
+
+    # -- helpers ------------------------------------------------------------------------------------
+
+    def _model_words(self, text: str) -> tuple[str, ...] | None:
+        """The model words of a text, or None when the model does not know one of them (cached)."""
+        cached = self._words_cache.get(text, False)
+        if cached is not False:
+            return cached  # type: ignore[return-value]
+        words = tuple(self.words_of(text))
+        result = words if words and all(self.known(w) for w in words) else None
+        if len(self._words_cache) > 200_000:
+            self._words_cache.clear()
+        self._words_cache[text] = result
+        return result
+
+    def _pos_ok(self, candidate: str, letter: str) -> bool:
+        if not letter:
+            return True
+        known = self.thesaurus.pos_of(candidate)
+        return not known or letter in known
+
+    def _thesaurus(self, keys: list[str], tag: str, letter: str, observed: str) -> list[Proposal]:
+        cache_key = (tuple(keys), tag, letter, observed)
+        cached = self._thesaurus_cache.get(cache_key)
+        if cached is not None:
+            return cached
+        found: list[Proposal] = []
+        seen: set[str] = {observed}
+        for key in keys:
+            inflect_it = key != observed
+            for cand in self.thesaurus.originals_of(key):
+                if cand.text in seen or not self._pos_ok(cand.text, letter):
+                    continue
+                seen.add(cand.text)
+                words = self._model_words(cand.text)
+                if words is None:
+                    continue
+                prior = -math.log(max(cand.fanout, 1))
+                found.append(
+                    Proposal(
+                        cand.text,
+                        prior,
+                        tuple(cand.source_names),
+                        "thesaurus",
+                        tag=tag if inflect_it else "",
+                        probe=words[0],
+                    )
+                )
+        if len(self._thesaurus_cache) > 50_000:
+            self._thesaurus_cache.clear()
+        self._thesaurus_cache[cache_key] = found
+        return found
+
+    def _lexicon(
+        self, spun: tuple[str, ...], slots: list[Slot], i: int, j: int, tag: str
+    ) -> Iterator[Proposal]:
+        for entry in self.lexicon.for_spun(spun):
+            if not _entry_applies(entry, slots, i, j):
+                continue
+            text = entry.original.lower()
+            words = self._model_words(text)
+            if words is None:
+                continue
+            yield Proposal(text, _LEXICON_PRIOR, ("lexicon",), "lexicon", entry.origin, probe=words[0])
+
+    # -- spans --------------------------------------------------------------------------------------
+
+    def spans(self, slots: list[Slot], text: str) -> list[SpanCandidates]:
+        found: list[SpanCandidates] = []
+        n = len(slots)
+        k = 0
+        while k < n:
+            # A run of hyphen-joined slots is one compound, handled as a whole.
+            end = k + 1
+            while end < n and slots[end - 1].hyphen_after and slots[end].hyphen_before:
+                end += 1
+            if end - k > 1:
+                comp = self._compound(slots, k, end)
+                if comp.proposals:
+                    found.append(comp)
+            k = end
+        for i in range(n):
+            for j in range(i + 1, min(i + MAX_SPAN, n) + 1):
+                if any(s.protected for s in slots[i:j]) or not _contiguous(slots, i, j, text):
+                    break
+                span = self._plain(slots, i, j)
+                if span.proposals:
+                    found.append(span)
+        return found
+
+    def _head_tag(self, slots: list[Slot], i: int, j: int) -> tuple[str, str]:
+        """The Penn tag and POS letter of the span's syntactic head (the token whose head lies outside)."""
+        toks = [s.token for s in slots[i:j]]
+        head = toks[0]
+        if len(toks) > 1:
+            inside = {t.i for t in toks}
+            for t in toks:
+                if t.head.i not in inside or t.head.i == t.i:
+                    head = t
+                    break
+        tag = head.tag_
+        if tag == "NNP":
+            tag = "NN"
+        elif tag == "NNPS":
+            tag = "NNS"
+        return tag, CONTENT_POS.get(head.pos_, "")
+
+    def _plain(self, slots: list[Slot], i: int, j: int) -> SpanCandidates:
+        span = SpanCandidates(i, j)
+        words = tuple(s.word for s in slots[i:j])
+        observed = " ".join(words)
+        tag, letter = self._head_tag(slots, i, j)
+        in_compound = slots[i].hyphen_before or slots[j - 1].hyphen_after
+        span.proposals.extend(self._lexicon(words, slots, i, j, tag))
+        if in_compound:
+            return span  # compounds are rebuilt as a whole, or by a lexicon entry that says `compound`
+        if j - i == 1:
+            tok = slots[i].token
+            if tok.pos_ not in CONTENT_POS:
+                return span
+            lemma = tok.lemma_.lower()
+            keys = [observed] + ([lemma] if lemma != observed else [])
+        else:
+            keys = [observed]
+            lemma_first = " ".join([slots[i].token.lemma_.lower(), *words[1:]])
+            lemma_last = " ".join([*words[:-1], slots[j - 1].token.lemma_.lower()])
+            keys += [k for k in (lemma_first, lemma_last) if k != observed]
+        span.proposals.extend(self._thesaurus(keys, tag, letter, observed))
+        return span
+
+    def _part_options(self, slot: Slot) -> list[tuple[str, float, tuple[str, ...], str]]:
+        options: list[tuple[str, float, tuple[str, ...], str]] = [(slot.word, 0.0, (), "")]
+        for entry in self.lexicon.for_spun((slot.word,)):
+            if entry.compound_only or not entry.conditions:
+                options.append((entry.original.lower(), _LEXICON_PRIOR, ("lexicon",), entry.origin))
+        for cand in self.thesaurus.originals_of(slot.word):
+            if " " not in cand.text:
+                options.append((cand.text, -math.log(max(cand.fanout, 1)), tuple(cand.source_names), ""))
+        return options
+
+    def _compound(self, slots: list[Slot], i: int, j: int) -> SpanCandidates:
+        span = SpanCandidates(i, j)
+        if j - i > 3 or any(s.protected for s in slots[i:j]):
+            return span
+        observed = tuple(s.word for s in slots[i:j])
+        options = [self._part_options(s) for s in slots[i:j]]
+        # Rebuilt compounds: known hyphenated words whose parts are all among the parts' options.
+        rebuilt: list[tuple[str, ...]] = []
+        for first, _, _, _ in options[0]:
+            for parts in self._compounds_by_first().get(first, ()):
+                if (
+                    len(parts) == len(observed)
+                    and parts != observed
+                    and all(
+                        any(p == o[0] for o in opts) for p, opts in zip(parts[1:], options[1:], strict=True)
+                    )
+                ):
+                    rebuilt.append(parts)
+        # Lexicon-only rebuilds (every changed part from a lexicon), known as compounds or not.
+        lexical = [
+            [o for o in opts if o[0] == slot.word or "lexicon" in o[2]]
+            for slot, opts in zip(slots[i:j], options, strict=True)
+        ]
+        combos: list[tuple[str, ...]] = [()]
+        for opts in lexical:
+            combos = [(*c, o[0]) for c in combos for o in opts]
+        rebuilt.extend(c for c in combos if c != observed)
+        seen: set[tuple[str, ...]] = set()
+        for parts in rebuilt:
+            if parts in seen:
+                continue
+            seen.add(parts)
+            prior = 0.0
+            sources: set[str] = set()
+            origins: list[str] = []
+            for part, slot, opts in zip(parts, slots[i:j], options, strict=True):
+                if part == slot.word:
+                    continue
+                best = max((o for o in opts if o[0] == part), key=lambda o: o[1])
+                prior += best[1]
+                sources.update(best[2])
+                if best[3]:
+                    origins.append(best[3])
+            model_words = self._model_words(" ".join(parts))
+            if model_words is None:
+                continue
+            span.proposals.append(
+                Proposal(
+                    "-".join(parts),
+                    prior,
+                    tuple(sorted(sources)),
+                    "compound",
+                    ";".join(origins),
+                    probe=model_words[0],
+                )
+            )
+        return span
+
+    def _compounds_by_first(self) -> dict[str, list[tuple[str, ...]]]:
+        if self._by_first is None:
+            index: dict[str, list[tuple[str, ...]]] = {}
+            for compound in self.thesaurus.compounds:
+                parts = tuple(compound.split("-"))
+                if all(parts):
+                    index.setdefault(parts[0], []).append(parts)
+            self._by_first = index
+        return self._by_first

@@ -1,0 +1,59 @@
+"""The spin engine's tunable numbers, read from ``unspin/data/lexicons/spin-model.toml``.
+
+Each can be overridden per run in ``[tool.unspin.stages.spin]`` (same key names).
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, fields, replace
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from unspin.config import ConfigError
+
+
+@dataclass(frozen=True)
+class SpinParams:
+    temperature: float = 2.0  # divides LM deltas: the trigram model is over-confident
+    prior_weight: float = 1.0  # weight of the channel log-probability ln P(observed | original)
+    spin_log_prior: float = -2.2  # ln(ρ / (1 − ρ)) for a spin rate ρ ≈ 0.1
+    detect_log_odds: float = 0.0  # a span is reported when its spin log-odds reach this
+    gate_fit: float = 2.0  # thesaurus-only spans whose context PMI is above this are not searched
+    top_k: int = 12  # thesaurus candidates per span kept after the cheap left-context filter
+    # Calibration: confidence = sigmoid(bias + Σ weight × feature).
+    calibration: tuple[tuple[str, float], ...] = (("bias", -1.0), ("log_odds", 0.8))
+    safe_confidence: float = 0.9  # fixes at or above this confidence are safe
+    report_confidence: float = 0.5  # findings below this are not reported
+
+    def confidence(self, features: dict[str, float]) -> float:
+        import math
+
+        z = 0.0
+        for name, weight in self.calibration:
+            z += weight if name == "bias" else weight * features.get(name, 0.0)
+        return 1.0 / (1.0 + math.exp(-max(-40.0, min(40.0, z))))
+
+
+def _coerce(name: str, value: Any, default: Any) -> Any:
+    if name == "calibration":
+        if not isinstance(value, dict) or not all(isinstance(v, int | float) for v in value.values()):
+            raise ConfigError(f"stages.spin.{name}: expected a table of numbers")
+        return tuple((k, float(v)) for k, v in value.items())
+    if isinstance(default, bool) or not isinstance(value, int | float):
+        raise ConfigError(f"stages.spin.{name}: expected a number")
+    return int(value) if isinstance(default, int) else float(value)
+
+
+def with_overrides(base: SpinParams, table: dict[str, Any]) -> SpinParams:
+    known = {f.name: getattr(base, f.name) for f in fields(SpinParams)}
+    changes = {k: _coerce(k, v, known[k]) for k, v in table.items() if k in known}
+    return replace(base, **changes)
+
+
+@cache
+def builtin_params() -> SpinParams:
+    source = resources.files("unspin") / "data" / "lexicons" / "spin-model.toml"
+    data = tomllib.loads(source.read_text(encoding="utf-8"))
+    return with_overrides(SpinParams(), data.get("model", {}))

@@ -1,0 +1,70 @@
+"""Language-model arithmetic for one sentence: how much more probable is it with a candidate in a slot?
+
+The trigram model only sees two words back, so replacing words ``[a, b)`` changes the probability of the
+replaced words and of the two words after them. :class:`SentenceScorer` keeps the per-word log
+probabilities of the current sentence and computes that local difference (``delta``, in nats) for any
+replacement, and can commit a replacement so later comparisons see the repaired context.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+BOS, EOS = "<s>", "</s>"
+
+
+class LanguageModel(Protocol):
+    def ln_prob(self, word: str, prev1: str | None = None, prev2: str | None = None) -> float: ...
+
+
+class SentenceScorer:
+    """Per-word ln P(w | two previous words) over ``<s> words </s>``, with local re-scoring."""
+
+    def __init__(self, lm: LanguageModel, words: Sequence[str]):
+        self.lm = lm
+        self.seq: list[str] = [BOS, *words, EOS]
+        self.lp: list[float] = [0.0] * len(self.seq)
+        for t in range(1, len(self.seq)):
+            self.lp[t] = self._at(self.seq, t)
+
+    def _at(self, seq: Sequence[str], t: int) -> float:
+        prev1 = seq[t - 1]
+        prev2 = seq[t - 2] if t >= 2 else None
+        return self.lm.ln_prob(seq[t], prev1, prev2)
+
+    def unigram(self, word: str) -> float:
+        return self.lm.ln_prob(word)
+
+    def left_score(self, t: int, first_word: str) -> float:
+        """ln P(first_word | the two words before position t): a cheap first filter for candidates."""
+        return self.lm.ln_prob(first_word, self.seq[t - 1], self.seq[t - 2] if t >= 2 else None)
+
+    def delta(self, a: int, b: int, words: Sequence[str]) -> float:
+        """ln P(sentence with positions [a, b) replaced by ``words``) − ln P(sentence), computed locally.
+
+        Positions index ``seq``, where position 0 is the sentence-start marker.
+        """
+        old_end = min(b + 2, len(self.seq))
+        old = sum(self.lp[a:old_end])
+        new_seq = [*self.seq[max(0, a - 2) : a], *words, *self.seq[b:old_end]]
+        offset = min(a, 2)
+        new = 0.0
+        for t in range(offset, len(new_seq)):
+            new += self._at(new_seq, t)
+        return new - old
+
+    def fit(self, a: int, b: int) -> float:
+        """Context PMI of the words at positions [a, b) and the word after: Σ ln P(w | h) − ln P(w).
+
+        Low values mark a collocation break, the typical trace of a substituted word.
+        """
+        end = min(b + 1, len(self.seq) - 1)
+        return sum(self.lp[t] - self.lm.ln_prob(self.seq[t]) for t in range(a, end))
+
+    def commit(self, a: int, b: int, words: Sequence[str]) -> None:
+        """Replace positions [a, b) by ``words`` for all later comparisons (lengths may differ)."""
+        self.seq[a:b] = list(words)
+        self.lp[a:b] = [0.0] * len(words)
+        for t in range(a, min(a + len(words) + 2, len(self.seq))):
+            self.lp[t] = self._at(self.seq, t)

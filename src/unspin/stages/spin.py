@@ -1,0 +1,154 @@
+"""The spin stage: find synonym-spun phrasing and propose the original wording (SPIN rules).
+
+Runs after ``parse`` (``doc.nlp_doc``) and ``stuffing`` (``doc.keyphrase``). Never touches protected spans,
+named entities, numbers, quotations or keyphrase occurrences. The engine (thesaurus index, lexicons,
+language model) is loaded once per process through ``ctx.resource``; see docs/spin.md.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from unspin import rules
+from unspin.document import Applicability, Document, Finding, Fix
+from unspin.lexicons import webspin
+from unspin.lexicons.phrases import words_of
+from unspin.lexicons.pps import TorturedPhrases
+from unspin.lm import TrigramLM
+from unspin.pipeline import Context, register_stage
+from unspin.spin.detect import SpinHit
+from unspin.spin.engine import SpinEngine, keyphrase_spans
+from unspin.spin.inflect import match_case
+from unspin.spin.params import SpinParams, builtin_params, with_overrides
+from unspin.spin.thesaurus import Thesaurus
+from unspin.stages.parse import load_nlp
+
+_RULE_OF_KIND = {"thesaurus": "SPIN002", "compound": "SPIN003", "lexicon": "SPIN004"}
+# A tortured-phrase entry confirmed in this many papers, with no context clause, may be fixed safely.
+_PPS_SAFE_PAPERS = 10
+
+
+def _engine(ctx: Context) -> SpinEngine:
+    params = with_overrides(builtin_params(), ctx.settings.stage("spin"))
+    lexicon = webspin.load(ctx.settings.lexicons)
+    thesaurus = ctx.resource("thesaurus", Thesaurus.load)
+    return SpinEngine(thesaurus, lexicon, ctx.resource("lm", TrigramLM.load), params)
+
+
+def _blocked(doc: Document) -> list[tuple[int, int]]:
+    spans = [(s.start, s.end) for s in doc.protected]
+    return spans + keyphrase_spans(doc.prose, doc.keyphrase)
+
+
+def _overlaps(start: int, end: int, spans: list[tuple[int, int]]) -> bool:
+    return any(s < end and start < e for s, e in spans)
+
+
+def _hit_finding(hit: SpinHit, params: SpinParams) -> Finding | None:
+    confidence = params.confidence(hit.features)
+    if confidence < params.report_confidence:
+        return None
+    code = _RULE_OF_KIND[hit.kind]
+    applicability = Applicability.SAFE if confidence >= params.safe_confidence else Applicability.UNSAFE
+    evidence: dict[str, Any] = {
+        "lm_gain_nats": hit.features["delta"],
+        "context_pmi": hit.features["fit"],
+        "channel_log_prob": hit.features["prior"],
+        "spin_log_odds": round(hit.log_odds, 3),
+        "sources": list(hit.sources),
+        "features": hit.features,
+    }
+    if hit.origin:
+        evidence["lexicon_entry"] = hit.origin
+    return rules.finding(
+        code,
+        hit.start,
+        hit.end,
+        f"'{hit.observed}' reads like a spun substitute; the original was probably '{hit.replacement}'",
+        confidence=confidence,
+        fix=Fix.replace(hit.start, hit.end, hit.replacement, applicability),
+        evidence=evidence,
+        alternatives=hit.alternatives,
+    )
+
+
+def _tortured_findings(doc: Document, lm: TrigramLM, blocked: list[tuple[int, int]]) -> list[Finding]:
+    words = words_of(doc.prose)
+    found: list[Finding] = []
+    for match in TorturedPhrases.load().find([w.text for w in words]):
+        start, end = words[match.start].start, words[match.end - 1].end
+        if _overlaps(start, end, blocked):
+            continue
+        entry = match.entry
+        observed = doc.source[start:end]
+        fix = None
+        gain = None
+        if entry.expected:
+            before = [w.text for w in words[max(0, match.start - 2) : match.start]]
+            after = [w.text for w in words[match.end : match.end + 2]]
+            gain = lm.score_words(
+                before + lm.words(entry.expected) + after, bos=False, eos=False
+            ) - lm.score_words(
+                before + [w.text for w in words[match.start : match.end]] + after, bos=False, eos=False
+            )
+            initial = match.start == 0 or doc.prose[:start].rstrip()[-1:] in (".", "!", "?", "")
+            replacement = match_case(entry.expected, observed, initial)
+            safe = entry.papers >= _PPS_SAFE_PAPERS and entry.simple and gain > 0
+            fix = Fix.replace(start, end, replacement, Applicability.SAFE if safe else Applicability.UNSAFE)
+        message = (
+            f"'{observed}' is a listed tortured phrase for '{entry.expected}'"
+            if entry.expected
+            else f"'{observed}' is a listed tortured phrase"
+        )
+        found.append(
+            rules.finding(
+                "SPIN001",
+                start,
+                end,
+                message,
+                confidence=0.95 if entry.papers >= _PPS_SAFE_PAPERS else 0.8,
+                fix=fix,
+                evidence={
+                    "query": entry.query_text,
+                    "papers": entry.papers,
+                    "lm_gain_nats": round(gain, 3) if gain is not None else None,
+                    "list": "Problematic Paper Screener (Cabanac, Labbé & Magazinov)",
+                },
+                alternatives=[{"text": entry.expected, "score": round(gain or 0.0, 3)}]
+                if entry.expected
+                else [],
+            )
+        )
+    return found
+
+
+@register_stage
+class SpinStage:
+    name: ClassVar[str] = "spin"
+
+    def __call__(self, docs: list[Document], ctx: Context) -> None:
+        engine: SpinEngine = ctx.resource("spin_engine", lambda: _engine(ctx))
+        nlp = None
+        for doc in docs:
+            if doc.nlp_doc is None:
+                nlp = nlp or ctx.resource("nlp", load_nlp)
+                doc.nlp_doc = nlp(doc.prose)
+            blocked = _blocked(doc)
+            tortured = _tortured_findings(doc, engine.lm, blocked)
+            taken = [(f.start, f.end) for f in tortured]
+            hits = engine.detect(doc.nlp_doc, doc.source, blocked + taken)
+            findings = [f for f in (_hit_finding(h, engine.params) for h in hits) if f is not None]
+            findings.sort(key=lambda f: (f.start, f.end, f.rule))
+            for finding in tortured + findings:
+                doc.add(finding)
+            words = len(words_of(doc.prose))
+            reported = len(tortured) + len(findings)
+            doc.analysis["spin"] = {
+                "findings": reported,
+                "per_1000_words": round(1000 * reported / words, 2) if words else 0.0,
+                "safe_fixes": sum(
+                    1 for f in tortured + findings if f.fix and f.fix.applicability == Applicability.SAFE
+                ),
+                "search_hits": len(hits),
+                "thesauri": engine.thesaurus.sources_present,
+            }
