@@ -1,0 +1,222 @@
+"""Keyword stuffing analysis of a batch of documents: keyphrase, density, every occurrence judged, findings.
+
+The work is split in two passes so that spaCy sees the whole batch at once: :func:`prepare` finds the
+keyphrase and its occurrences and writes the sentence each body occurrence would leave behind; the caller
+parses those sentences with ``nlp.pipe``; :func:`finish` judges the occurrences and adds the findings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from unspin import rules
+from unspin.document import Applicability, Document, Fix, Span
+from unspin.keyphrase import KeyphraseChoice, WordToken, find_phrase, function_words, resolve, word_tokens
+from unspin.stuffing.density import content_words, stuffing_inputs, yoast_density, yoast_matches
+from unspin.stuffing.occurrences import Context, Judge, Occurrence
+from unspin.stuffing.repair import Removal, removal
+from unspin.stuffing.title import heading_spans, judge_title, title_span
+
+_BAND_RANK = {"under": 0, "good": 1, "over": 2, "way-over": 3}
+
+
+@dataclass
+class Pending:
+    """An occurrence outside the title waiting for the parse of its sentence without it."""
+
+    occurrence: Occurrence
+    removal: Removal
+    sentence: Any  # spaCy Span (as written)
+    without_text: str
+    without_gap: int
+    previous_end: int | None
+
+
+@dataclass
+class DocState:
+    doc: Document
+    parsed: Any
+    choice: KeyphraseChoice
+    tokens: list[WordToken] = field(default_factory=list)
+    body_tokens: list[WordToken] = field(default_factory=list)
+    title: Span | None = None
+    occurrences: list[Occurrence] = field(default_factory=list)
+    pending: list[Pending] = field(default_factory=list)
+
+
+def prepare(doc: Document, parsed: Any, settings: Any) -> DocState:
+    """Resolve the keyphrase, find its occurrences and build the without-sentences to parse."""
+    prose = doc.prose
+    title = title_span(doc)
+    tokens = word_tokens(prose)
+    body_tokens = [t for t in tokens if title is None or not (title.start <= t.start < title.end)]
+    title_text = prose[title.start : title.end] if title else None
+    choice = resolve(settings, doc.path, doc.metadata, prose, body_tokens, title_text)
+    state = DocState(doc, parsed, choice, tokens, body_tokens, title)
+    doc.keyphrase = choice.phrase
+    if not choice.phrase:
+        return state
+    kp = tuple(choice.phrase.split())
+    headings = heading_spans(doc, title)
+    previous_end: int | None = None
+    for i, j in find_phrase(prose, tokens, kp):
+        start, end = tokens[i].start, tokens[j - 1].end
+        where = Span(start, end)
+        if title is not None and title.contains(where):
+            location = "title"
+        elif any(h.contains(where) for h in headings):
+            location = "heading"
+        else:
+            location = "body"
+        occ = Occurrence(start, end, (i, j), location)
+        state.occurrences.append(occ)
+        if location != "title":
+            state.pending.append(_pending(prose, parsed, occ, previous_end))
+        previous_end = j
+    return state
+
+
+def _pending(prose: str, parsed: Any, occ: Occurrence, previous_end: int | None) -> Pending:
+    span = parsed.char_span(occ.start, occ.end, alignment_mode="expand")
+    sentence = span.sent if span is not None and len(span) else parsed[:0]
+    sent_start, sent_end = sentence.start_char, sentence.end_char
+    rem = removal(prose, occ.start, occ.end)
+    cut_start, cut_end = max(rem.start, sent_start), min(rem.end, max(sent_end, occ.end))
+    without = prose[sent_start:cut_start] + rem.edit.replacement + prose[cut_end:sent_end]
+    return Pending(occ, rem, sentence, without, cut_start - sent_start, previous_end)
+
+
+def finish(state: DocState, without_docs: list[Any], judge: Judge, cfg: dict[str, Any]) -> None:
+    """Judge the occurrences, write ``analysis["stuffing"]`` and add the findings."""
+    doc = state.doc
+    choice = state.choice
+    analysis: dict[str, Any] = {"keyphrase": choice.as_evidence()}
+    doc.analysis["stuffing"] = analysis
+    if not choice.phrase:
+        return
+    kp = tuple(choice.phrase.split())
+    capitalised = _capitalised_share(state.parsed, state.occurrences)
+    for item, without_doc in zip(state.pending, without_docs, strict=True):
+        ctx = Context(
+            text=doc.prose,
+            tokens=state.tokens,
+            keyphrase=kp,
+            occurrence=item.occurrence,
+            previous_occurrence_end=item.previous_end,
+            with_sentence=item.sentence,
+            without_doc=without_doc,
+            without_gap=item.without_gap,
+            without_text=item.without_text,
+            capitalised_share=capitalised,
+        )
+        judge.judge(ctx)
+        occ = item.occurrence
+        if occ.verdict == "wedged":
+            doc.add(_wedged_finding(doc, occ, item, judge, choice.phrase))
+    for occ in state.occurrences:
+        if occ.location == "title":
+            occ.reasons = ["in the title: judged by STUF003, never removed"]
+    _density(state, kp, cfg, analysis)
+    analysis["occurrences"] = [o.as_dict() for o in state.occurrences]
+    _title(state, choice.phrase, analysis)
+
+
+def _wedged_finding(doc: Document, occ: Occurrence, item: Pending, judge: Judge, phrase: str) -> Any:
+    applicability = Applicability.SAFE if judge.safe(occ) else Applicability.UNSAFE
+    fix = Fix((item.removal.edit,), applicability)
+    sentence = item.sentence
+    reads = item.without_text.strip()
+    evidence = {
+        **occ.as_dict(),
+        "keyphrase": phrase,
+        "sentence": doc.prose[sentence.start_char : sentence.end_char],
+    }
+    evidence["reads"] = reads
+    reason = occ.reasons[0] if occ.reasons else "does not fit its sentence"
+    message = f'Keyphrase "{phrase}" is wedged into the sentence: it {reason}'
+    return rules.finding(
+        "STUF001", occ.start, occ.end, message, confidence=occ.p_wedged, fix=fix, evidence=evidence
+    )
+
+
+def _capitalised_share(parsed: Any, occurrences: list[Occurrence]) -> float:
+    """Share of sentences whose first word is capitalised (sentences that an occurrence starts excluded)."""
+    starts = {o.start for o in occurrences}
+    total = capital = 0
+    for sent in parsed.sents:
+        first = next((t for t in sent if t.is_alpha), None)
+        if first is None or first.idx in starts:
+            continue
+        total += 1
+        capital += first.text[0].isupper()
+    return capital / total if total else 1.0
+
+
+def _density(state: DocState, kp: tuple[str, ...], cfg: dict[str, Any], analysis: dict[str, Any]) -> None:
+    doc = state.doc
+    stop = function_words()
+    content = content_words(kp, stop)
+    sentences = _sentence_words(state)
+    matches = yoast_matches(sentences, content)
+    yoast = yoast_density(len(state.body_tokens), matches, len(content), cfg["density"])
+    body = [o for o in state.occurrences if o.location != "title"]
+    occurrence_sentences = [_sentence_index(state.parsed, o.start) for o in body]
+    body_start = state.title.end if state.title else 0
+    inputs = stuffing_inputs(
+        doc.prose[body_start:],
+        state.body_tokens,
+        occurrence_sentences,
+        len(kp),
+        sum(1 for o in body if o.verdict == "wedged"),
+    )
+    analysis["yoast"] = yoast
+    analysis["score_inputs"] = inputs
+    if _BAND_RANK[yoast["band"]] >= _BAND_RANK[str(cfg["density"]["finding_from"])]:
+        message = (
+            f"Keyphrase density {yoast['density']:.2f} % (assessed {yoast['assessed_density']:.2f} % "
+            f"with length factor {yoast['length_factor']:.2f}) is {yoast['band']} the "
+            f"{cfg['density']['good_min']}–{cfg['density']['good_max']} % band ({yoast['scheme']})"
+        )
+        doc.add(rules.finding("STUF002", 0, 0, message, evidence={"yoast": yoast, "unspin": inputs}))
+
+
+def _sentence_words(state: DocState) -> list[list[str]]:
+    """Lower-case words of each body sentence."""
+    title = state.title
+    result: list[list[str]] = []
+    body_start = title.end if title is not None else 0
+    for sent in state.parsed.sents:
+        if sent.end_char <= body_start:
+            continue
+        start = max(sent.start_char, body_start)
+        result.append([t.text for t in word_tokens(state.doc.prose, start, sent.end_char)])
+    return result
+
+
+def _sentence_index(parsed: Any, offset: int) -> int:
+    span = parsed.char_span(offset, offset + 1, alignment_mode="expand")
+    if span is None or not len(span):
+        return -1
+    return span[0].sent.start
+
+
+def _title(state: DocState, phrase: str, analysis: dict[str, Any]) -> None:
+    doc = state.doc
+    title = state.title
+    if title is None:
+        analysis["title"] = None
+        return
+    text = doc.prose[title.start : title.end]
+    verdict = judge_title(text, phrase)
+    analysis["title"] = {"text": text, "start": title.start, "end": title.end, "tacked_on": verdict}
+    if verdict is None:
+        return
+    fix = Fix.replace(title.start, title.end, verdict["suggestion"], Applicability.UNSAFE)
+    message = (
+        f'Title is the keyphrase with "{verdict["tacked_on"]}" tacked on ({verdict["pattern"]}); '
+        f'suggested: "{verdict["suggestion"]}"'
+    )
+    doc.add(
+        rules.finding("STUF003", title.start, title.end, message, confidence=0.7, fix=fix, evidence=verdict)
+    )

@@ -1,0 +1,508 @@
+"""Judge each keyphrase occurrence: part of its sentence (natural) or wedged in.
+
+Every signal compares the sentence as written with the sentence without the occurrence:
+
+- copies: the occurrence sits inside another (partial) copy of the keyphrase, or repeats the one before it;
+- sentence boundaries and case: it starts a sentence in lower case, runs into the next sentence, trails one,
+  or stands in lower case inside a capitalised heading;
+- parse: without it, the words on either side are bound by a dependency (a determiner and its noun, a verb
+  and its object, an auxiliary and its verb); another noun phrase follows it directly; or, the other way
+  round, it completes its neighbours (a determiner or preposition before it that would be left dangling);
+- the trigram LM: how much more fluent the joins are without it than with it.
+
+Each signal is a named feature; the verdict is a logistic function of their weighted sum, with the
+weights in ``thresholds.toml`` ``[classify.weights]``.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from unspin.keyphrase import WordToken, joined
+
+_SENTENCE_BEFORE = re.compile(r"(?:^|[.!?][\"'”’)\]]*)[ \t\u00a0]*$")
+_SENTENCE_END_CHARS = ".!?"
+_SUBJECT_DEPS = frozenset({"nsubj", "nsubjpass", "csubj", "csubjpass", "expl"})
+_FINITE_VERB_TAGS = frozenset({"VBZ", "VBP", "VBD", "MD"})
+_NP_START_TAGS = frozenset({"DT", "PDT", "CD", "JJ", "JJR", "JJS", "PRP$"})
+_NOUN_TAGS = frozenset({"NN", "NNS", "NNP", "NNPS"})
+_NOMINATIVE = frozenset({"i", "we", "they", "he", "she"})
+# Pronouns that start a new clause when they follow a noun phrase directly.
+_CLAUSE_PRONOUNS = _NOMINATIVE | {"you", "it"}
+_COMPLEMENTS = frozenset({"dobj", "ccomp", "xcomp", "pobj", "pcomp", "attr", "acomp", "dative", "oprd"})
+_ARTICLES_POSSESSIVES = frozenset(
+    {"a", "an", "the", "my", "your", "his", "her", "its", "our", "their", "every", "each", "no"}
+)
+_DEMONSTRATIVES = frozenset({"this", "that", "these", "those"})
+# Signals strong enough on their own to make a removal safe: copies and sentence or heading boundaries.
+STRONG_SIGNALS = frozenset(
+    {
+        "self_split",
+        "repeat",
+        "sentence_start_lowercase",
+        "runs_into_sentence",
+        "trailing_fragment",
+        "case_mismatch",
+    }
+)
+# A broken dependency makes a removal safe only when a second, independent fact agrees: the LM ranks the
+# place among the worst in the sentence, or the parse shows an impossible neighbour as well.
+PARSE_SIGNALS = frozenset({"tight_relation", "object_after"})
+CORROBORATING_SIGNALS = frozenset({"np_follows", "noun_follows", "after_auxiliary"})
+
+
+@dataclass
+class Occurrence:
+    """One match of the keyphrase, where it is, and the verdict on it."""
+
+    start: int
+    end: int
+    token_range: tuple[int, int]
+    location: str  # title | heading | body
+    verdict: str = "natural"  # natural | wedged
+    p_wedged: float = 0.0
+    reasons: list[str] = field(default_factory=list)
+    signals: dict[str, float] = field(default_factory=dict)
+    facts: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def confidence(self) -> float:
+        return self.p_wedged if self.verdict == "wedged" else 1.0 - self.p_wedged
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "start": self.start,
+            "end": self.end,
+            "location": self.location,
+            "verdict": self.verdict,
+            "confidence": round(self.confidence, 4),
+            "p_wedged": round(self.p_wedged, 4),
+            "reasons": self.reasons,
+            "signals": {k: round(v, 3) for k, v in self.signals.items()},
+            **self.facts,
+        }
+
+
+@dataclass
+class Context:
+    """What the judge needs about one occurrence outside the title."""
+
+    text: str  # the document's prose
+    tokens: list[WordToken]
+    keyphrase: tuple[str, ...]
+    occurrence: Occurrence
+    previous_occurrence_end: int | None  # token index where the previous occurrence ended
+    with_sentence: Any  # spaCy Span of the sentence (or heading) as written
+    without_doc: Any  # spaCy Doc of the sentence without the occurrence
+    without_gap: int  # char offset of the removal point in without_doc
+    without_text: str
+    capitalised_share: float  # share of the document's sentences that start with a capital
+
+
+class Judge:
+    """Scores occurrences with the weights from ``[classify]``."""
+
+    def __init__(self, cfg: dict[str, Any], lm: Any, function_words: frozenset[str]):
+        self.cfg = cfg
+        self.weights: dict[str, float] = {k: float(v) for k, v in cfg["weights"].items()}
+        self.lm = lm
+        self.function_words = function_words
+        rel = cfg["relations"]
+        self.tight = frozenset(rel["tight"])
+        self.loose = frozenset(rel["loose"])
+
+    # -- the verdict -------------------------------------------------------------------------------------
+    def judge(self, ctx: Context) -> None:
+        occ = ctx.occurrence
+        features: dict[str, float] = {}
+        reasons: dict[str, str] = {}
+        self._copies(ctx, features, reasons)
+        self._boundaries(ctx, features, reasons)
+        self._parse(ctx, features, reasons)
+        self._fluency(ctx, features, reasons)
+        signals = {k: v * self.weights.get(k, 0.0) for k, v in features.items() if v}
+        signals = {k: v for k, v in signals.items() if v}
+        total = float(self.cfg["bias"]) + sum(signals.values())
+        occ.p_wedged = 1.0 / (1.0 + math.exp(-total))
+        occ.signals = signals
+        occ.facts["features"] = {k: round(v, 3) for k, v in features.items()}
+        occ.verdict = "wedged" if occ.p_wedged >= float(self.cfg["wedged_min"]) else "natural"
+        # Reasons in the order of their weight, in the direction of the verdict first.
+        sign = 1.0 if occ.verdict == "wedged" else -1.0
+        ordered = sorted(signals, key=lambda k: -sign * signals[k])
+        occ.reasons = [reasons[k] for k in ordered if k in reasons and sign * signals[k] > 0]
+
+    def safe(self, occ: Occurrence) -> bool:
+        """A removal is safe when the verdict is confident and the evidence is strong: a copy or a
+        boundary, or a broken dependency that the LM rank or a second parse fact confirms."""
+        if occ.p_wedged < float(self.cfg["safe_min"]):
+            return False
+        present = {name for name, value in occ.signals.items() if value > 0}
+        if present & STRONG_SIGNALS:
+            return True
+        confirmed = bool(present & CORROBORATING_SIGNALS) or occ.facts.get("features", {}).get(
+            "lm_rank", 0.0
+        ) >= float(self.cfg["safe_rank"])
+        return bool(present & PARSE_SIGNALS) and confirmed
+
+    # -- copies of the keyphrase -------------------------------------------------------------------------
+    def _copies(self, ctx: Context, features: dict[str, float], reasons: dict[str, str]) -> None:
+        kp = ctx.keyphrase
+        i, j = ctx.occurrence.token_range
+        left = _joined_run(ctx.text, ctx.tokens, i, -1, len(kp))
+        right = _joined_run(ctx.text, ctx.tokens, j - 1, +1, len(kp))
+        if ctx.previous_occurrence_end == i and tuple(left) == kp:
+            features["repeat"] = 1.0
+            reasons["repeat"] = "repeats the keyphrase right after another copy of it"
+            return
+        best: tuple[int, int, int] | None = None
+        for split in range(1, len(kp)):
+            lhs = _common_suffix(left, kp[:split])
+            rhs = _common_prefix(right, kp[split:])
+            if lhs and rhs and (best is None or lhs + rhs > best[1] + best[2]):
+                best = (split, lhs, rhs)
+        if best is not None:
+            split, lhs, rhs = best
+            piece = " ".join(kp[split - lhs : split + rhs])
+            features["self_split"] = 1.0
+            reasons["self_split"] = f'duplicates the adjacent words: it is wedged inside "{piece}"'
+            ctx.occurrence.facts["restores"] = piece
+
+    # -- sentence boundaries and case --------------------------------------------------------------------
+    def _boundaries(self, ctx: Context, features: dict[str, float], reasons: dict[str, str]) -> None:
+        text = ctx.text
+        occ = ctx.occurrence
+        line_start = text.rfind("\n", 0, occ.start) + 1
+        line_end = text.find("\n", occ.end)
+        line_end = len(text) if line_end < 0 else line_end
+        before = text[line_start : occ.start]
+        after = text[occ.end : line_end]
+        capitalising = ctx.capitalised_share >= 0.8
+        if occ.location == "heading":
+            self._heading_case(ctx, line_start, line_end, features, reasons)
+            return
+        if _SENTENCE_BEFORE.search(before) and text[occ.start].islower() and capitalising:
+            features["sentence_start_lowercase"] = 1.0
+            reasons["sentence_start_lowercase"] = (
+                "starts a sentence in lower case in a text that capitalises its sentences"
+            )
+        stripped_before = before.rstrip()
+        if stripped_before and stripped_before[-1] in _SENTENCE_END_CHARS and after.strip() == "":
+            features["trailing_fragment"] = 1.0
+            reasons["trailing_fragment"] = "stands after the sentence's final punctuation"
+        _, j = occ.token_range
+        if j < len(ctx.tokens) and joined(text, ctx.tokens[j - 1], ctx.tokens[j]):
+            nxt = text[ctx.tokens[j].start : ctx.tokens[j].end]
+            if nxt[:1].isupper() and nxt != "I" and capitalising and self._starts_clause(ctx, ctx.tokens[j]):
+                features["runs_into_sentence"] = 1.0
+                reasons["runs_into_sentence"] = (
+                    f'runs into the next sentence ("{nxt}" starts it, with no punctuation between)'
+                )
+
+    def _heading_case(
+        self,
+        ctx: Context,
+        line_start: int,
+        line_end: int,
+        features: dict[str, float],
+        reasons: dict[str, str],
+    ) -> None:
+        """A lower-case keyphrase inside a heading whose other words are capitalised."""
+        occ = ctx.occurrence
+        if any(ch.isupper() for ch in ctx.text[occ.start : occ.end]):
+            return
+        others = [
+            ctx.text[t.start : t.end]
+            for t in ctx.tokens
+            if line_start <= t.start < line_end and not (occ.start <= t.start < occ.end)
+        ]
+        content = [w for w in others if w.lower() not in self.function_words]
+        if content and sum(w[0].isupper() for w in content) >= 0.6 * len(content) and len(content) >= 1:
+            features["case_mismatch"] = 1.0
+            reasons["case_mismatch"] = (
+                "stands in lower case inside a heading whose other words are capitalised"
+            )
+
+    @staticmethod
+    def _starts_clause(ctx: Context, token: WordToken) -> bool:
+        """A capitalised word that is not a proper noun in the parse: the start of a sentence."""
+        doc = ctx.with_sentence.doc
+        span = doc.char_span(token.start, token.end, alignment_mode="expand")
+        if span is None or len(span) == 0:
+            return True
+        return span[0].tag_ not in ("NNP", "NNPS")
+
+    # -- parse -------------------------------------------------------------------------------------------
+    def _parse(self, ctx: Context, features: dict[str, float], reasons: dict[str, str]) -> None:
+        occ = ctx.occurrence
+        occ.facts["without"] = ctx.without_text
+        span = ctx.with_sentence
+        words_alone = [t for t in span if not t.is_punct and not t.is_space]
+        if len(words_alone) <= len(ctx.keyphrase) + 1:
+            features["whole_sentence"] = 1.0
+            reasons["whole_sentence"] = "is the whole sentence or line"
+            return
+        doc = span.doc
+        inside = [t for t in doc if occ.start <= t.idx < occ.end]
+        if not inside:
+            return
+        before = [t for t in doc[span.start : inside[0].i] if not t.is_space]
+        after = [t for t in doc[inside[-1].i + 1 : span.end] if not t.is_space]
+        p = before[-1] if before else None
+        n = after[0] if after else None
+        first, last = inside[0], inside[-1]
+        self._bond(ctx, features, reasons)
+        p_wo, n_wo = _gap_neighbours(ctx.without_doc, ctx.without_gap)
+        has_function_word = any(w in self.function_words for w in ctx.keyphrase[1:-1])
+        noun_final = last.tag_ in _NOUN_TAGS or last.pos_ in ("NOUN", "PROPN")
+        if n is not None and not n.is_punct:
+            np_start = n.tag_ in _NP_START_TAGS or n.lower_ in _CLAUSE_PRONOUNS
+            if np_start or (n_wo is not None and n_wo.tag_ in _NP_START_TAGS):
+                features["np_follows"] = 1.0
+                reasons["np_follows"] = f'is followed directly by another noun phrase ("{n.text}")'
+            elif (n.tag_ in _NOUN_TAGS or (n_wo is not None and n_wo.tag_ in _NOUN_TAGS)) and (
+                has_function_word or not noun_final
+            ):
+                features["noun_follows"] = 1.0
+                reasons["noun_follows"] = (
+                    f'a phrase like this cannot modify the noun "{n.text}" that follows it'
+                )
+            if n.tag_ in _FINITE_VERB_TAGS and (n_wo is None or n_wo.tag_ in _FINITE_VERB_TAGS):
+                features["verb_follows"] = 1.0
+                reasons["verb_follows"] = f'is followed by the verb "{n.text}", as its subject'
+        if p is not None and not p.is_punct:
+            p_nounish = (p.tag_ in _NOUN_TAGS) or (p_wo is not None and p_wo.tag_ in _NOUN_TAGS)
+            if p_nounish or p.lower_ in _NOMINATIVE:
+                features["after_noun"] = 1.0
+                reasons["after_noun"] = f'follows "{p.text}" directly, as a second noun phrase'
+            if (p.tag_ == "MD" or p.tag_ == "TO") and not first.tag_.startswith("VB"):
+                features["after_auxiliary"] = 1.0
+                reasons["after_auxiliary"] = f'separates "{p.text}" from the verb it belongs to'
+            if (
+                p.pos_ in ("VERB", "AUX")
+                and p.tag_ != "MD"
+                and (p_wo is None or p_wo.pos_ in ("VERB", "AUX"))
+            ):
+                features["after_verb"] = 1.0
+                reasons["after_verb"] = f'is what "{p.text}" takes as its object or complement'
+        else:
+            features["clause_start"] = 1.0
+            reasons["clause_start"] = "starts its sentence or clause"
+        self._completes(ctx, p, n, first, features, reasons)
+        self._constituent(ctx, inside, features, reasons)
+
+    def _constituent(
+        self, ctx: Context, inside: list[Any], features: dict[str, float], reasons: dict[str, str]
+    ) -> None:
+        """In the parse as written, is the occurrence one phrase that hangs from one head?"""
+        lo, hi = inside[0].i, inside[-1].i
+        heads = [t for t in inside if not (lo <= t.head.i <= hi) or t.head.i == t.i]
+        outside_into = [
+            t
+            for t in inside[0].doc[ctx.with_sentence.start : ctx.with_sentence.end]
+            if not (lo <= t.i <= hi) and lo <= t.head.i <= hi and not t.is_punct
+        ]
+        foreign = [t for t in outside_into if heads and t.head.i != heads[0].i]
+        if len(heads) == 1 and not foreign:
+            features["one_phrase"] = 1.0
+            reasons["one_phrase"] = f'parses as one phrase ({heads[0].dep_} of "{heads[0].head.text}")'
+        else:
+            features["not_one_phrase"] = 1.0
+            reasons["not_one_phrase"] = "does not parse as one phrase: words around it attach inside it"
+        occ = ctx.occurrence
+        text = ctx.text
+        before = text[text.rfind("\n", 0, occ.start) + 1 : occ.start]
+        if _SENTENCE_BEFORE.search(before) and text[occ.start].isupper() and ctx.keyphrase[0][:1].islower():
+            features["capitalised_start"] = 1.0
+            reasons["capitalised_start"] = "begins its sentence with a capital, as a writer would"
+
+    def _completes(
+        self, ctx: Context, p: Any, n: Any, first: Any, features: dict[str, float], reasons: dict[str, str]
+    ) -> None:
+        """Natural evidence: the words before it need it (a determiner, a preposition), or the join
+        without it would be impossible English."""
+        if p is None or p.is_punct:
+            return
+        n_finite_or_end = n is None or n.is_punct or n.tag_ in _FINITE_VERB_TAGS or n.pos_ in ("ADP", "CCONJ")
+        if p.lower_ in _ARTICLES_POSSESSIVES or p.tag_ == "PRP$":
+            p_wo, _ = _gap_neighbours(ctx.without_doc, ctx.without_gap)
+            headless = p_wo is not None and p_wo.head.pos_ not in ("NOUN", "PROPN", "NUM", "PRON")
+            if n is None or n.tag_ not in _NOUN_TAGS | {"JJ", "CD"} or headless:
+                features["needs_it"] = 1.0
+                reasons["needs_it"] = f'completes "{p.text}", which would be left without its noun'
+        elif p.lower_ in _DEMONSTRATIVES and p.tag_ == "DT" and n_finite_or_end:
+            features["needs_it"] = 0.6
+            reasons["needs_it"] = f'completes "{p.text} …" as the noun phrase of the sentence'
+        elif p.pos_ == "ADP" and p.dep_ == "prep" and n_finite_or_end and first.head.i == p.i:
+            features["needs_it"] = 1.0
+            reasons["needs_it"] = f'is the object of "{p.text}", which would be left dangling'
+        elif p.tag_ in ("JJ", "JJS", "JJR", "VBN") and p.head.i >= first.i and p.dep_ in ("amod", "compound"):
+            features["needs_it"] = 0.6
+            reasons["needs_it"] = f'"{p.text}" modifies it'
+
+    def _bond(self, ctx: Context, features: dict[str, float], reasons: dict[str, str]) -> None:
+        p, n = _gap_neighbours(ctx.without_doc, ctx.without_gap)
+        if p is None or n is None:
+            return
+        bond = _bond(p, n)
+        if bond is None:
+            return
+        rel, governor, dependent = bond
+        if rel in ("det", "poss") and governor.pos_ not in ("NOUN", "PROPN", "NUM", "PRON"):
+            return  # a determiner without a noun: the parse without it is broken, not bound
+        if governor.i == p.i and dependent.i >= n.i and rel in _COMPLEMENTS:
+            features["object_after"] = 1.0
+            reasons["object_after"] = (
+                f'separates "{governor.text}" from its {rel} "{dependent.text}": '
+                "the sentence reads correctly only without it"
+            )
+        elif rel in self.tight:
+            features["tight_relation"] = 1.0
+            reasons["tight_relation"] = (
+                f'separates "{governor.text}" from "{dependent.text}" ({rel}): '
+                "the sentence reads correctly only without it"
+            )
+        elif rel in self.loose:
+            features["loose_relation"] = 1.0
+            reasons["loose_relation"] = f'comes between "{governor.text}" and "{dependent.text}" ({rel})'
+
+    # -- language model ----------------------------------------------------------------------------------
+    def _fluency(self, ctx: Context, features: dict[str, float], reasons: dict[str, str]) -> None:
+        lm = self.lm
+        occ = ctx.occurrence
+        sent = ctx.with_sentence
+        text = ctx.text
+        before = lm.words(text[sent.start_char : occ.start])
+        middle = lm.words(text[occ.start : occ.end])
+        after = lm.words(text[occ.end : max(occ.end, sent.end_char)])
+        with_words = ["<s>", "<s>", *before, *middle, *after, "</s>"]
+        without_words = ["<s>", "<s>", *before, *after, "</s>"]
+        at = 2 + len(before)
+        k = len(middle)
+
+        def pmi(seq: list[str], idx: int) -> float:
+            if idx >= len(seq):
+                return 0.0
+            word = seq[idx]
+            cond = lm.ln_prob(word, seq[idx - 1], seq[idx - 2])
+            return cond - lm.ln_prob(word) if word != "</s>" else cond
+
+        entry = pmi(with_words, at) + pmi(with_words, at + 1)
+        exit_ = pmi(with_words, at + k) + pmi(with_words, at + k + 1)
+        junction = pmi(without_words, at) + pmi(without_words, at + 1)
+        gain = junction - (entry + exit_)
+        clip = float(self.cfg["lm_clip"])
+        features["lm_gain"] = max(-clip, min(clip, gain))
+        features["lm_exit"] = max(-clip, min(clip, exit_))
+        features["lm_entry"] = max(-clip, min(clip, entry))
+        features["lm_junction"] = max(-clip, min(clip, junction))
+        rank = _position_rank(lm, without_words, middle, at)
+        features["lm_rank"] = rank
+        reasons["lm_rank"] = (
+            f"of the places in this sentence where the keyphrase could stand, the LM ranks this one "
+            f"{'among the worst' if rank > 0.5 else 'among the best'} ({rank:.2f} of them fit better)"
+        )
+        occ.facts["lm"] = {
+            "junction_without": round(junction, 3),
+            "entry_with": round(entry, 3),
+            "exit_with": round(exit_, 3),
+            "gain_without": round(gain, 3),
+        }
+        if gain > 0:
+            reasons["lm_gain"] = (
+                f"the sentence is more fluent without it (trigram LM: +{gain:.1f} nats at the joins)"
+            )
+        else:
+            reasons["lm_gain"] = (
+                f"the sentence is more fluent with it (trigram LM: {gain:.1f} nats at the joins)"
+            )
+        reasons["lm_exit"] = f"the words after it {'fit' if exit_ > 0 else 'do not fit'} it (trigram LM)"
+
+
+def _insertion_score(lm: Any, words: list[str], phrase: list[str], at: int) -> float:
+    """ln P of the joins when ``phrase`` is inserted before ``words[at]`` minus ln P of the plain join."""
+    seq = [*words[:at], *phrase, *words[at:]]
+    k = len(phrase)
+    with_terms = 0.0
+    for idx in (at, at + 1, at + k, at + k + 1):
+        if 2 <= idx < len(seq) and (idx < at + 2 or idx >= at + k):
+            with_terms += lm.ln_prob(seq[idx], seq[idx - 1], seq[idx - 2])
+    plain = 0.0
+    for idx in (at, at + 1):
+        if 2 <= idx < len(words):
+            plain += lm.ln_prob(words[idx], words[idx - 1], words[idx - 2])
+    return with_terms - plain
+
+
+def _position_rank(lm: Any, words: list[str], phrase: list[str], at: int) -> float:
+    """Share of the other insertion points of the sentence where the LM likes the phrase better."""
+    if not phrase:
+        return 0.0
+    actual = _insertion_score(lm, words, phrase, at)
+    others = [_insertion_score(lm, words, phrase, i) for i in range(2, len(words)) if i != at]
+    if not others:
+        return 0.0
+    return sum(1 for s in others if s > actual) / len(others)
+
+
+def _joined_run(text: str, tokens: list[WordToken], index: int, step: int, limit: int) -> list[str]:
+    """Up to ``limit`` words next to ``tokens[index]`` (step -1: to the left, +1: right), unbroken."""
+    words: list[str] = []
+    cur = index
+    while len(words) < limit:
+        nxt = cur + step
+        if nxt < 0 or nxt >= len(tokens):
+            break
+        a, b = (tokens[nxt], tokens[cur]) if step < 0 else (tokens[cur], tokens[nxt])
+        if not joined(text, a, b):
+            break
+        words.append(tokens[nxt].text)
+        cur = nxt
+    return words[::-1] if step < 0 else words
+
+
+def _common_suffix(left: list[str], piece: tuple[str, ...]) -> int:
+    """Length of the longest suffix of ``left`` equal to a suffix of ``piece``."""
+    best = 0
+    for m in range(1, min(len(left), len(piece)) + 1):
+        if tuple(left[-m:]) == piece[-m:]:
+            best = m
+    return best
+
+
+def _common_prefix(right: list[str], piece: tuple[str, ...]) -> int:
+    best = 0
+    for m in range(1, min(len(right), len(piece)) + 1):
+        if tuple(right[:m]) == piece[:m]:
+            best = m
+    return best
+
+
+def _gap_neighbours(doc: Any, gap: int) -> tuple[Any, Any]:
+    """The tokens just before and just after the removal point of the without-parse."""
+    left = [t for t in doc if t.idx + len(t.text) <= gap and not t.is_space]
+    right = [t for t in doc if t.idx >= gap and not t.is_space]
+    return (left[-1] if left else None), (right[0] if right else None)
+
+
+def _bond(p: Any, n: Any) -> tuple[str, Any, Any] | None:
+    """The dependency that ties the words around the gap: an arc with ``p`` or ``n`` at one end that
+    crosses the gap (tightest first: a direct p–n arc)."""
+    if n.head.i == p.i and n.i != p.i:
+        return n.dep_, p, n
+    if p.head.i == n.i and p.i != n.i:
+        return p.dep_, n, p
+    if p.head.i > p.i and p.head.i >= n.i and not p.is_punct:
+        return p.dep_, p.head, p
+    if n.head.i < n.i and n.head.i <= p.i and not n.is_punct:
+        return n.dep_, n.head, n
+    for child in p.children:
+        if child.i >= n.i and not child.is_punct:
+            return child.dep_, p, child
+    for child in n.children:
+        if child.i <= p.i and not child.is_punct:
+            return child.dep_, n, child
+    return None

@@ -1,0 +1,82 @@
+"""Keyphrase discovery and matching: settings, front matter, inference from title and repeats."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from unspin.config import Settings
+from unspin.keyphrase import find_phrase, infer, ngram_counts, phrase_words, resolve, word_tokens
+
+ARTICLE = """Container Herb Garden Basics for Small Balconies
+
+A container herb garden fits on the smallest balcony. Basil, thyme and parsley all grow well in pots,
+and a container herb garden needs little more than sun, drainage and regular water.
+
+Choose pots with holes in the base. Herbs hate wet roots, and a container herb garden drains faster
+than a bed in the ground. Group thirsty herbs together so that watering is quick.
+
+Pick the leaves often. Regular picking keeps plants bushy, and fresh herbs taste better than dried ones.
+"""
+
+
+def _body(text: str) -> tuple[str, list, str]:
+    title_end = text.index("\n")
+    tokens = [t for t in word_tokens(text) if t.start > title_end]
+    return text, tokens, text[:title_end]
+
+
+def test_inferred_from_title_and_repeats() -> None:
+    text, tokens, title = _body(ARTICLE)
+    choice = infer(text, tokens, title)
+    assert choice.phrase == "container herb garden"
+    assert choice.source == "inferred"
+    top = choice.candidates[0]
+    assert top == {"phrase": "container herb garden", "count": 3, "in_title": True, "score": top["score"]}
+    # Partial variants ("herb garden") are reported with their counts.
+    assert {"phrase": "herb garden", "count": 3, "kind": "part"} in choice.variants
+
+
+def test_inferred_without_title_takes_longest_frequent_repeat() -> None:
+    text = (
+        "Slow cooker beef stew is easy. Brown the meat first, then slow cooker beef stew needs six hours. "
+        "Serve slow cooker beef stew with bread. The stew keeps for three days."
+    )
+    choice = infer(text, word_tokens(text), None)
+    assert choice.phrase == "slow cooker beef stew"
+    assert choice.candidates[0]["count"] == 3
+
+
+def test_no_candidate_when_nothing_repeats() -> None:
+    text = "Every sentence here says something different. Nothing comes back twice in this text."
+    choice = infer(text, word_tokens(text), None)
+    assert choice.phrase is None and choice.source == "none"
+
+
+def test_priority_settings_then_glob_then_front_matter() -> None:
+    text, tokens, title = _body(ARTICLE)
+    meta = {"keyphrase": "balcony herbs"}
+    assert resolve(Settings(keyphrase="Herb Pots"), None, meta, text, tokens, title).source == "settings"
+    by_glob = Settings(keyphrases={"posts/herb-*.md": "thyme and parsley"})
+    chosen = resolve(by_glob, Path("posts/herb-garden.md"), meta, text, tokens, title)
+    assert (chosen.phrase, chosen.source) == ("thyme and parsley", "settings-glob")
+    assert chosen.candidates[0]["count"] == 1
+    chosen = resolve(Settings(), Path("other.md"), meta, text, tokens, title)
+    assert (chosen.phrase, chosen.source) == ("balcony herbs", "front-matter")
+    assert resolve(Settings(), None, {}, text, tokens, title).source == "inferred"
+
+
+def test_matching_is_case_insensitive_allows_hyphens_and_stops_at_punctuation() -> None:
+    text = "Cursor-based pagination works. Cursor based pagination, too. Cursor, based pagination does not."
+    tokens = word_tokens(text)
+    spans = [
+        (tokens[i].start, tokens[j - 1].end)
+        for i, j in find_phrase(text, tokens, phrase_words("cursor based pagination"))
+    ]
+    assert [text[a:b] for a, b in spans] == ["Cursor-based pagination", "Cursor based pagination"]
+
+
+def test_ngram_counts_do_not_cross_punctuation() -> None:
+    text = "red apples, green pears. red apples green pears"
+    counts = ngram_counts(text, word_tokens(text), 4)
+    assert counts[("apples", "green")] == 1
+    assert counts[("red", "apples")] == 2

@@ -1,0 +1,193 @@
+# ruff: noqa: E501  (the test articles keep one paragraph per line, as real articles do)
+"""The stuffing stage end to end with the real spaCy pipeline and the real trigram LM."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from unspin.config import Settings
+from unspin.document import Document
+from unspin.pipeline import Context, Pipeline
+from unspin.readers import read_path
+
+SEED = Path(__file__).resolve().parents[2] / "shared" / "seed" / "lower-back-pain-after-running.txt"
+ORDER = ["parse", "stuffing", "rewrite"]
+
+CLEAN = """How to Plant a Container Herb Garden
+
+A container herb garden is the easiest way to grow fresh herbs when you have no garden bed. Basil, thyme, mint and parsley all thrive in pots, and the whole project costs less than a single restaurant meal.
+
+## Choosing a Spot
+
+Most herbs want at least six hours of direct sun. A south-facing balcony or a bright windowsill will keep a container herb garden productive from spring until the first frost. If the only space you have is shaded, grow mint and parsley, which tolerate less light.
+
+## Pots and Soil
+
+Every pot needs drainage holes. Herbs rot quickly when their roots sit in water, so raise the pots on feet or a tray of gravel. Fill them with a peat-free potting mix rather than garden soil, which compacts in containers.
+
+## Planting and Care
+
+Water the plants when the top centimetre of compost feels dry. In a heatwave that may mean every evening. Feed them once a month with a diluted liquid fertiliser, and pinch out flower buds on basil to keep the leaves coming.
+
+Starting a container herb garden takes an afternoon. Looking after it takes a few minutes a day, and the reward is a supply of herbs that taste far better than the ones sold in plastic packs.
+
+Many readers ask whether a container herb garden can survive the winter outdoors. Rosemary, sage and thyme usually can, while basil needs to come inside before nights drop below ten degrees.
+"""
+
+# The same article with the keyphrase wedged in at typical places: between a determiner and its noun, an
+# auxiliary and its verb, a verb and its object, a preposition and its object, after a noun, at a sentence
+# boundary, inside a heading and inside a partial copy of itself.
+WEDGES = [
+    ("## Pots and Soil", "## Pots and container herb garden Soil", "## Pots and Soil"),
+    (
+        "Every pot needs drainage holes.",
+        "Every pot needs drainage holes. container herb garden",
+        "Every pot needs drainage holes. Herbs rot quickly",
+    ),
+    ("raise the pots on feet", "raise the pots container herb garden on feet", "raise the pots on feet"),
+    ("Water the plants when", "Water the container herb garden plants when", "Water the plants when"),
+    ("that may mean every", "that may container herb garden mean every", "that may mean every"),
+    ("Looking after it takes", "Looking after container herb garden it takes", "Looking after it takes"),
+    (
+        "Starting a container herb garden takes",
+        "Starting a container herb container herb garden garden takes",
+        "Starting a container herb garden takes",
+    ),
+]
+
+
+def _stuffed() -> str:
+    text = CLEAN
+    for original, wedged, _ in WEDGES:
+        assert original in text
+        text = text.replace(original, wedged, 1)
+    return text
+
+
+@pytest.fixture(scope="module")
+def ctx() -> Iterator[Context]:
+    with Context(Settings()) as context:
+        yield context
+
+
+def _run(ctx: Context, doc: Document, settings: Settings | None = None) -> Document:
+    ctx.settings = settings or Settings()
+    Pipeline(ctx.settings, order=ORDER).run([doc], ctx)
+    return doc
+
+
+def _stuffing(doc: Document, code: str = "STUF001") -> list:
+    return [f for f in doc.findings if f.rule == code]
+
+
+@pytest.mark.slow
+def test_seed_all_five_wedged_occurrences_removed(ctx: Context) -> None:
+    doc = _run(ctx, read_path(SEED))
+    assert doc.keyphrase == "lower back pain after running treatment"
+    assert doc.analysis["stuffing"]["keyphrase"]["source"] == "inferred"
+    wedged = _stuffing(doc)
+    assert len(wedged) == 5
+    assert all(f.applied and f.fix is not None and f.fix.applicability.value == "safe" for f in wedged)
+    clean = doc.clean_text or ""
+    for sentence in (
+        "Considering the fact that I don’t want you running in pain and it may take a little",
+        "stay energised, and lessen stress. But up to 20% of runners",
+        "So Should your running is compromised by lower back pain, it will take its toll",
+        "the insights offered in This information will empower you to produce educated decisions",
+        "Units implanted under the skin can supply electrical impulses to selected nerves to dam pain alerts.",
+    ):
+        assert sentence in clean
+    assert "lower back pain after running treatment" not in clean.split("\n", 1)[1]
+    # The natural mentions of the shorter phrase stay where they were, and the one the wedge split
+    # ("lower back … pain") is whole again.
+    assert clean.count("lower back pain") == doc.source.count("lower back pain") - 5 + 1
+    # The title is judged separately: an unsafe suggestion, never applied by default.
+    (title,) = _stuffing(doc, "STUF003")
+    assert title.fix is not None and title.fix.applicability.value == "unsafe" and not title.applied
+    assert title.evidence["pattern"] == "for-dummies"
+    assert title.fix.replacement == "Lower back pain after running treatment"
+    assert clean.startswith("lower back pain after running treatment for Dummies\n")
+
+
+@pytest.mark.slow
+def test_seed_evidence_explains_each_verdict(ctx: Context) -> None:
+    doc = _run(ctx, read_path(SEED))
+    for finding in _stuffing(doc):
+        evidence = finding.evidence
+        assert evidence["verdict"] == "wedged" and evidence["reasons"]
+        assert set(evidence["lm"]) == {"junction_without", "entry_with", "exit_with", "gain_without"}
+        assert "lm_rank" in evidence["features"]
+        assert evidence["keyphrase"] == "lower back pain after running treatment"
+    split = next(f for f in _stuffing(doc) if "restores" in f.evidence)
+    assert split.evidence["restores"] == "lower back pain"
+    assert split.evidence["signals"]["self_split"] > 0
+
+
+@pytest.mark.slow
+def test_clean_article_keeps_every_natural_occurrence(ctx: Context) -> None:
+    doc = _run(ctx, Document(path=None, source=CLEAN))
+    assert doc.keyphrase == "container herb garden"
+    occurrences = doc.analysis["stuffing"]["occurrences"]
+    assert [o["location"] for o in occurrences] == ["title", "body", "body", "body", "body"]
+    assert all(o["verdict"] == "natural" for o in occurrences)
+    assert _stuffing(doc) == []
+    assert doc.clean_text == CLEAN
+
+
+@pytest.mark.slow
+def test_wedged_occurrences_in_an_unseen_article_are_removed(ctx: Context) -> None:
+    stuffed = _stuffed()
+    doc = _run(ctx, Document(path=None, source=stuffed))
+    assert doc.keyphrase == "container herb garden"
+    wedged = _stuffing(doc)
+    found = {stuffed[max(0, f.start - 30) : f.end + 10] for f in wedged}
+    assert len(wedged) == len(WEDGES), found
+    clean = doc.clean_text or ""
+    for _, _, expected in WEDGES:
+        assert expected in clean
+    # Natural mentions survive the cleaning.
+    for natural in (
+        "A container herb garden is the easiest way",
+        "will keep a container herb garden productive",
+        "Many readers ask whether a container herb garden can survive",
+    ):
+        assert natural in clean
+    # A density over Yoast's band is reported for the whole document, without a fix.
+    (density,) = _stuffing(doc, "STUF002")
+    assert density.fix is None and density.evidence["yoast"]["band"] in ("over", "way-over")
+
+
+@pytest.mark.slow
+def test_cleaning_is_idempotent(ctx: Context) -> None:
+    first = _run(ctx, Document(path=None, source=_stuffed()))
+    second = _run(ctx, Document(path=None, source=first.clean_text or ""))
+    assert _stuffing(second) == []
+    assert second.clean_text == first.clean_text
+
+
+@pytest.mark.slow
+def test_configured_keyphrase_wins_and_is_reported(ctx: Context) -> None:
+    doc = _run(ctx, Document(path=None, source=CLEAN), Settings(keyphrase="fresh herbs"))
+    evidence = doc.analysis["stuffing"]["keyphrase"]
+    assert (doc.keyphrase, evidence["source"]) == ("fresh herbs", "settings")
+    assert evidence["candidates"][0]["count"] == 1
+
+
+@pytest.mark.slow
+def test_analysis_reports_yoast_and_unspin_measures(ctx: Context) -> None:
+    doc = _run(ctx, Document(path=None, source=CLEAN))
+    analysis = doc.analysis["stuffing"]
+    yoast = analysis["yoast"]
+    assert yoast["scheme"] == "yoast-keyphrase-density"
+    assert yoast["matches"] == 4 and yoast["keyphrase_length"] == 3
+    assert yoast["density"] == pytest.approx(4 / yoast["words"] * 100, abs=1e-3)
+    assert yoast["band"] == "good"
+    inputs = analysis["score_inputs"]
+    assert inputs["occurrences"] == 4 and inputs["wedged"] == 0
+    assert inputs["occurrences_per_100_words"] == pytest.approx(4 / inputs["words"] * 100, abs=1e-3)
+    assert inputs["coverage"] == pytest.approx(12 / inputs["words"], abs=1e-3)
+    assert inputs["same_sentence_repeats"] == 0
+    assert 1.5 < inputs["compression_ratio"] < 3.0
