@@ -12,6 +12,7 @@ from __future__ import annotations
 import fnmatch
 import glob
 import os
+import sys
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -288,10 +289,11 @@ class _languagetool_for_batch:
                 return self.settings
             try:
                 self.server = start_server(self.settings)
-            except UnspinError:
+            except UnspinError as exc:
                 if lt.mode == "required":
                     raise
-                return self.settings
+                print(f"unspin: warning: grammar checks skipped: {exc}", file=sys.stderr)
+                return self.settings.with_overrides(languagetool={"unavailable": str(exc)})
             return self.settings.with_overrides(languagetool={"url": self.server.url})
         return self.settings
 

@@ -36,6 +36,9 @@ class LanguageToolSettings:
     start_timeout: float = 120.0
     cache_dir: str | None = None  # default: $UNSPIN_CACHE_DIR or the XDG cache
     language: str = "en-US"
+    # Set by a multi-process batch when its parent could not start a server: the reason, so that
+    # workers skip grammar checks instead of each trying (and failing) to start their own.
+    unavailable: str | None = None
 
 
 @dataclass(frozen=True)
@@ -287,7 +290,7 @@ def from_mapping(data: dict[str, Any], source: str | None = None) -> Settings:
 def _languagetool(value: Any, where: str) -> LanguageToolSettings:
     if not isinstance(value, dict):
         raise ConfigError(f"languagetool{where}: expected a table")
-    known = {f.name for f in fields(LanguageToolSettings)}
+    known = {f.name for f in fields(LanguageToolSettings)} - {"unavailable"}  # runtime-only
     kwargs: dict[str, Any] = {}
     for raw_key, item in value.items():
         key = raw_key.replace("-", "_")

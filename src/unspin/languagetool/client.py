@@ -1,0 +1,130 @@
+"""Checking text through language-tool-python, connected to a running server (``remote_server``).
+
+One :class:`LanguageToolClient` per process. Every request carries the same parameter set
+(:func:`request_fields`), so the server reuses one cached rule pipeline for all of them.
+"""
+
+from __future__ import annotations
+
+import bisect
+import threading
+import tomllib
+import urllib.parse
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from unspin.languagetool.install import LanguageToolUnavailable, data_text
+
+
+@cache
+def policy() -> dict[str, Any]:
+    """The grammar policy data: category codes, disabled rules, the safe-fix allow-list."""
+    return tomllib.loads(data_text("policy.toml"))
+
+
+def disabled_rules(extra: tuple[str, ...] = ()) -> tuple[str, ...]:
+    """Rule ids switched off in every request, sorted so that each request sends identical text."""
+    return tuple(sorted({*policy()["disabled"], *extra}))
+
+
+def request_fields(language: str, extra_disabled: tuple[str, ...] = ()) -> dict[str, str]:
+    """The form fields (besides ``text``) of every check unspin sends, e.g. for the server's warm-up."""
+    fields = {"language": language}
+    rules = disabled_rules(extra_disabled)
+    if rules:
+        fields["disabledRules"] = ",".join(rules)
+    return fields
+
+
+@dataclass(frozen=True)
+class LtMatch:
+    """One LanguageTool match with code-point offsets into the checked text."""
+
+    rule_id: str
+    category: str
+    issue_type: str
+    message: str
+    offset: int
+    length: int
+    replacements: tuple[str, ...]
+    sentence: str = ""
+    short_message: str = ""
+
+    @property
+    def end(self) -> int:
+        return self.offset + self.length
+
+
+class _Utf16Index:
+    """Converts between Python code-point offsets and the UTF-16 offsets a Java server counts in."""
+
+    def __init__(self, text: str):
+        # Code-point positions of characters outside the BMP (two UTF-16 units each).
+        self.astral = [i for i, ch in enumerate(text) if ord(ch) > 0xFFFF]
+        self.astral_utf16 = [i + k for k, i in enumerate(self.astral)]
+
+    def to_utf16(self, offset: int) -> int:
+        return offset + bisect.bisect_left(self.astral, offset)
+
+    def to_codepoint(self, offset: int) -> int:
+        # Astral characters starting before this UTF-16 offset each took one extra unit.
+        return offset - bisect.bisect_left(self.astral_utf16, offset)
+
+
+class LanguageToolClient:
+    """language-tool-python's ``LanguageTool`` in remote mode, with unspin's fixed request parameters."""
+
+    def __init__(self, url: str, language: str = "en-US", extra_disabled: tuple[str, ...] = ()):
+        import language_tool_python
+
+        self.url = url.rstrip("/")
+        self.language = language
+        # A local server must be reached directly even when the environment names an HTTP proxy.
+        host = urllib.parse.urlsplit(self.url).hostname or ""
+        local = host in ("127.0.0.1", "localhost", "::1")
+        proxies = {"http": None, "https": None} if local else None
+        try:
+            self._tool = language_tool_python.LanguageTool(
+                language,
+                remote_server=self.url,
+                proxies=proxies,  # type: ignore[arg-type]  # None values switch a scheme's proxy off
+            )
+        except Exception as exc:
+            raise LanguageToolUnavailable(f"cannot use the LanguageTool server at {self.url}: {exc}") from exc
+        self._tool.disabled_rules = set(disabled_rules(extra_disabled))
+        # language-tool-python converts offsets with class-level state shared by all Match objects, so
+        # two checks running at once in different threads could shift each other's offsets.
+        self._lock = threading.Lock()
+
+    def check(self, text: str) -> list[LtMatch]:
+        """All matches in ``text``, with offsets and lengths in Python code points."""
+        with self._lock:
+            try:
+                raw = self._tool.check(text)
+            except Exception as exc:
+                raise LanguageToolUnavailable(f"LanguageTool check failed at {self.url}: {exc}") from exc
+        index = _Utf16Index(text)
+        matches = []
+        for m in raw:
+            # ltp already moved ``offset`` to code points but left the length in UTF-16 units.
+            start16 = index.to_utf16(m.offset)
+            end = index.to_codepoint(start16 + m.error_length)
+            matches.append(
+                LtMatch(
+                    rule_id=m.rule_id,
+                    category=m.category,
+                    issue_type=m.rule_issue_type,
+                    message=m.message,
+                    offset=m.offset,
+                    length=max(0, end - m.offset),
+                    replacements=tuple(m.replacements),
+                    sentence=getattr(m, "sentence", "") or "",
+                    short_message=getattr(m, "shortMessage", "") or "",
+                )
+            )
+        return matches
+
+    def close(self) -> None:
+        # Remote mode: closing never stops the server (that is ManagedServer's job).
+        self._tool.close()
