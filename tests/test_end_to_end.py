@@ -91,7 +91,9 @@ def test_clean_article_is_left_alone(cleaned):
 
 def test_deterministic_bytes(cleaned, tmp_path, languagetool_url):
     again = tmp_path / "again"
-    status = main(["clean", str(INPUT), "--out", str(again), "--quiet", "--languagetool-url", languagetool_url])
+    status = main(
+        ["clean", str(INPUT), "--out", str(again), "--quiet", "--languagetool-url", languagetool_url]
+    )
     assert status == 0
     for path in sorted(cleaned.glob("*.*")):
         if path.suffix in (".md", ".json", ".html"):
@@ -104,7 +106,9 @@ def test_idempotent_on_its_own_output(cleaned, tmp_path, languagetool_url):
     for source in inputs():
         shutil.copy(cleaned / f"{source.stem}.md", first / f"{source.stem}.md")
     second = tmp_path / "second"
-    status = main(["clean", str(first), "--out", str(second), "--quiet", "--languagetool-url", languagetool_url])
+    status = main(
+        ["clean", str(first), "--out", str(second), "--quiet", "--languagetool-url", languagetool_url]
+    )
     assert status == 0
     for source in inputs():
         once = json.loads((cleaned / f"{source.stem}.json").read_text("utf-8"))
