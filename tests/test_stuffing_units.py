@@ -129,3 +129,14 @@ def test_rules_are_registered_and_documented() -> None:
         assert rule.category.value == "stuffing"
         assert rule.what and rule.why and rule.example and rule.fix_safety
     assert rules.get("STUF002").fix == "none"
+
+
+def test_one_weight_can_be_overridden_without_losing_the_others() -> None:
+    defaults = thresholds()["classify"]
+    merged = thresholds({"classify": {"weights": {"lm_rank": 1.25}, "safe_min": 0.9}})["classify"]
+    assert merged["weights"]["lm_rank"] == 1.25
+    assert merged["safe_min"] == 0.9
+    others = {k: v for k, v in merged["weights"].items() if k != "lm_rank"}
+    assert others == {k: v for k, v in defaults["weights"].items() if k != "lm_rank"}
+    assert merged["relations"] == defaults["relations"]
+    assert thresholds()["classify"]["weights"]["lm_rank"] == defaults["weights"]["lm_rank"]

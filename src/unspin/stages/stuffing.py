@@ -13,7 +13,7 @@ from unspin.keyphrase import function_words
 from unspin.lm import TrigramLM
 from unspin.pipeline import Context, register_stage
 from unspin.stages.parse import load_nlp
-from unspin.stuffing.analyse import finish, prepare
+from unspin.stuffing.analyse import finish, keyphrase_head, prepare
 from unspin.stuffing.occurrences import Judge
 from unspin.stuffing.settings import thresholds
 
@@ -31,6 +31,8 @@ class StuffingStage:
         for doc, parsed in zip(unparsed, nlp.pipe(d.prose for d in unparsed), strict=True):
             doc.nlp_doc = parsed
         states = [prepare(doc, doc.nlp_doc, ctx.settings) for doc in docs]
+        for state in states:
+            state.head = keyphrase_head(nlp, state.choice.phrase)
         sentences = [p.without_text for state in states for p in state.pending]
         parsed_without = iter(list(nlp.pipe(sentences)))
         for state in states:

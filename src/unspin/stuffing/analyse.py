@@ -41,6 +41,7 @@ class DocState:
     tokens: list[WordToken] = field(default_factory=list)
     body_tokens: list[WordToken] = field(default_factory=list)
     title: Span | None = None
+    head: str | None = None  # the keyphrase's head noun, set by the stage from a parse of the phrase
     occurrences: list[Occurrence] = field(default_factory=list)
     pending: list[Pending] = field(default_factory=list)
 
@@ -77,6 +78,15 @@ def prepare(doc: Document, parsed: Any, settings: Any) -> DocState:
     return state
 
 
+def keyphrase_head(nlp: Any, phrase: str | None) -> str | None:
+    """The head noun of the keyphrase when it is a noun phrase ("recipe" in "classic banana bread recipe").
+    A clause ("how to pay off credit card debt") has none: no single noun can stand in for it."""
+    if not phrase:
+        return None
+    root = next((t for t in nlp(phrase) if t.dep_ == "ROOT"), None)
+    return root.lower_ if root is not None and root.pos_ in ("NOUN", "PROPN") else None
+
+
 def _pending(prose: str, parsed: Any, occ: Occurrence, previous_end: int | None) -> Pending:
     span = parsed.char_span(occ.start, occ.end, alignment_mode="expand")
     sentence = span.sent if span is not None and len(span) else parsed[:0]
@@ -109,6 +119,7 @@ def finish(state: DocState, without_docs: list[Any], judge: Judge, cfg: dict[str
             without_gap=item.without_gap,
             without_text=item.without_text,
             capitalised_share=capitalised,
+            head=state.head,
         )
         judge.judge(ctx)
         occ = item.occurrence

@@ -100,6 +100,7 @@ class Context:
     without_gap: int  # char offset of the removal point in without_doc
     without_text: str
     capitalised_share: float  # share of the document's sentences that start with a capital
+    head: str | None = None  # the keyphrase's head noun ("recipe" in "classic banana bread recipe")
 
 
 class Judge:
@@ -136,8 +137,11 @@ class Judge:
         occ.reasons = [reasons[k] for k in ordered if k in reasons and sign * signals[k] > 0]
 
     def safe(self, occ: Occurrence) -> bool:
-        """A removal is safe when the verdict is confident and the evidence is strong: a copy or a
-        boundary, or a broken dependency that the LM rank or a second parse fact confirms."""
+        """A removal is safe when the verdict is very confident (``safe_alone``), or confident and backed by
+        strong evidence: a copy or a boundary, or a broken dependency that the LM rank or a second parse
+        fact confirms."""
+        if occ.p_wedged >= float(self.cfg["safe_alone"]):
+            return True
         if occ.p_wedged < float(self.cfg["safe_min"]):
             return False
         present = {name for name, value in occ.signals.items() if value > 0}
@@ -401,6 +405,7 @@ class Judge:
         features["lm_junction"] = max(-clip, min(clip, junction))
         rank = _position_rank(lm, without_words, middle, at)
         features["lm_rank"] = rank
+        self._substitution(ctx, without_words, at, features, reasons)
         reasons["lm_rank"] = (
             f"of the places in this sentence where the keyphrase could stand, the LM ranks this one "
             f"{'among the worst' if rank > 0.5 else 'among the best'} ({rank:.2f} of them fit better)"
@@ -421,13 +426,39 @@ class Judge:
             )
         reasons["lm_exit"] = f"the words after it {'fit' if exit_ > 0 else 'do not fit'} it (trigram LM)"
 
+    def _substitution(
+        self,
+        ctx: Context,
+        without_words: list[str],
+        at: int,
+        features: dict[str, float],
+        reasons: dict[str, str],
+    ) -> None:
+        """Would a one-word stand-in for the phrase fit where it stands? A natural occurrence fills a slot
+        that its head noun (or the pronoun "it") fills too; a wedged one adds words to a sentence that is
+        complete without them. One word gives the trigram LM short, well-estimated contexts on both sides,
+        which the whole (rare) keyphrase does not."""
+        clip = float(self.cfg["lm_clip"])
+        for name, word in (("head_fit", ctx.head), ("pronoun_fit", "it")):
+            if not word:
+                continue
+            score = _insertion_score(self.lm, without_words, [word], at)
+            features[name] = max(-clip, min(clip, score)) / clip
+            features[name.replace("_fit", "_rank")] = _position_rank(self.lm, without_words, [word], at)
+        head_fit = features.get("head_fit")
+        if head_fit is not None:
+            reasons["head_fit"] = (
+                f'its head noun "{ctx.head}" alone would {"fit" if head_fit > 0 else "not fit"} in its place '
+                "(trigram LM)"
+            )
+
 
 def _insertion_score(lm: Any, words: list[str], phrase: list[str], at: int) -> float:
     """ln P of the joins when ``phrase`` is inserted before ``words[at]`` minus ln P of the plain join."""
     seq = [*words[:at], *phrase, *words[at:]]
     k = len(phrase)
     with_terms = 0.0
-    for idx in (at, at + 1, at + k, at + k + 1):
+    for idx in sorted({at, at + 1, at + k, at + k + 1}):
         if 2 <= idx < len(seq) and (idx < at + 2 or idx >= at + k):
             with_terms += lm.ln_prob(seq[idx], seq[idx - 1], seq[idx - 2])
     plain = 0.0

@@ -16,11 +16,16 @@ def _defaults() -> dict[str, Any]:
 
 
 def thresholds(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Defaults merged with ``[tool.unspin.stages.stuffing]`` (tables merge key by key)."""
+    """Defaults merged with ``[tool.unspin.stages.stuffing]``: tables merge key by key at every depth, so
+    ``[…stuffing.classify.weights] lm_rank = 4.0`` changes that one weight and keeps the others."""
     merged = copy.deepcopy(_defaults())
-    for key, value in (overrides or {}).items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key].update(value)
-        else:
-            merged[key] = value
+    _merge(merged, overrides or {})
     return merged
+
+
+def _merge(into: dict[str, Any], overrides: dict[str, Any]) -> None:
+    for key, value in overrides.items():
+        if isinstance(value, dict) and isinstance(into.get(key), dict):
+            _merge(into[key], value)
+        else:
+            into[key] = copy.deepcopy(value)

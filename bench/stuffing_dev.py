@@ -1,0 +1,293 @@
+"""Development harness for the stuffing stage: per-occurrence features and labels, and a logistic fit.
+
+    python -m bench.stuffing_dev collect --split tune --seeds 1,2,3,4     # rows → .unspin-cache/bench/
+    python -m bench.stuffing_dev report --split tune                      # current verdicts: P/R, safe share
+    python -m bench.stuffing_dev fit --split tune                         # grouped-CV logistic fit
+
+``collect`` runs normalize → boilerplate → parse → stuffing on the clean articles and their spun versions
+and writes one row per body occurrence: its raw features, the stage's verdict and safety, and the label
+(wedged when it overlaps a gold ``stuffing`` edit; ``extend`` when that edit grew a partial occurrence).
+``fit`` fits an L2-regularised logistic model on those features with cross-validation grouped by article
+(every version of one article in the same fold), and prints the precision at each threshold of the
+out-of-fold probabilities, so that the report and safe thresholds come from a measured curve.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import argparse
+import json
+from typing import Any
+
+import numpy as np
+
+from bench import metrics
+from bench.common import CACHE, load_corpus, spun_versions
+
+ROWS = CACHE.parent / "stuffing_rows"
+ORDER = ["normalize", "boilerplate", "parse", "stuffing"]
+
+
+def _rows_path(split: str, thesauri: str, rates: str, seeds: str) -> Path:
+    return ROWS / f"{split}-{thesauri}-{rates}-{seeds}.json".replace(",", "_")
+
+
+def _run(items: list[tuple[str, str, str]]) -> list[Any]:
+    from unspin.config import Settings
+    from unspin.pipeline import Context, Pipeline
+    from unspin.readers import read_text
+
+    settings = Settings(unsafe_fixes=True)
+    pipeline = Pipeline(settings, order=ORDER)
+    docs = []
+    for name, text, phrase in items:
+        doc = read_text(text, "txt", Path(f"{name}.txt"))
+        doc.metadata["keyphrase"] = phrase
+        docs.append(doc)
+    with Context(settings) as ctx:
+        for i in range(0, len(docs), 16):
+            pipeline.run(docs[i : i + 16], ctx)
+    return docs
+
+
+def _occurrence_rows(doc: Any, slug: str, kind: str, gold: list[Any]) -> list[dict[str, Any]]:
+    words = doc.analysis["stuffing"].get("score_inputs", {}).get("words", 0)
+    findings = {(f.start, f.end): f for f in doc.findings if f.rule == "STUF001"}
+    rows = []
+    for occ in doc.analysis["stuffing"].get("occurrences", []):
+        if occ["location"] == "title":
+            continue
+        hit = [e for e in gold if metrics.overlaps(occ["start"], occ["end"], e.spun_start, e.spun_end)]
+        finding = findings.get((occ["start"], occ["end"]))
+        rows.append(
+            {
+                "slug": slug,
+                "doc": doc.name,
+                "words": words,
+                "kind": kind,
+                "start": occ["start"],
+                "end": occ["end"],
+                "label": int(bool(hit)),
+                "extend": int(any(e.orig_text.strip() for e in hit)),
+                "features": occ.get("features", {}),
+                "p_wedged": occ["p_wedged"],
+                "verdict": occ["verdict"],
+                "safe": int(finding is not None and finding.fix.applicability.value == "safe"),
+                "text": doc.prose[max(0, occ["start"] - 60) : occ["end"] + 60].replace("\n", " ¶ "),
+            }
+        )
+    return rows
+
+
+def alternate_phrases(article: Any, count: int) -> list[str]:
+    """Other phrases the article repeats (2–4 words, at least twice), as stand-in keyphrases: their
+    occurrences in the clean text are natural uses, many more than one keyphrase gives."""
+    from unspin.keyphrase import _well_formed, ngram_counts, phrase_words, word_tokens
+
+    body = article.text.split("\n", 1)[1] if "\n" in article.text else article.text
+    counts = ngram_counts(body, word_tokens(body), 4)
+    own = set(phrase_words(article.keyphrase))
+    scored = sorted(
+        (
+            (c * len(g) ** 1.5, g)
+            for g, c in counts.items()
+            if c >= 2 and _well_formed(g) and not own & set(g)
+        ),
+        reverse=True,
+    )
+    chosen: list[tuple[str, ...]] = []
+    for _, gram in scored:
+        text = " ".join(gram)
+        if any(text in " ".join(c) or " ".join(c) in text for c in chosen):
+            continue
+        chosen.append(gram)
+        if len(chosen) == count:
+            break
+    return [" ".join(g) for g in chosen]
+
+
+def collect_alternates(split: str, count: int, seeds: str) -> list[dict[str, Any]]:
+    from bench import thesauri
+    from bench.spinner import Spinner, derive_seed
+
+    spinner = Spinner(thesauri.load("moby"))
+    rows: list[dict[str, Any]] = []
+    items: list[tuple[str, str, str]] = []
+    meta: list[tuple[str, str, list[Any]]] = []
+    for article in load_corpus(split=split):
+        for n, phrase in enumerate(alternate_phrases(article, count)):
+            items.append((f"{article.slug}.alt{n}", article.text, phrase))
+            meta.append((article.slug, "alt-clean", []))
+            for seed in (int(s) for s in seeds.split(",")):
+                spun = spinner.spin(article.text, phrase, derive_seed(seed, article.slug, phrase, 0.12), 0.12)
+                items.append((f"{article.slug}.alt{n}.s{seed}", spun.text, phrase))
+                meta.append((article.slug, "alt-spun", [e for e in spun.edits if e.type == "stuffing"]))
+    for (slug, kind, gold), doc in zip(meta, _run(items), strict=True):
+        rows += _occurrence_rows(doc, slug, kind, gold)
+    return rows
+
+
+def collect(split: str, thesauri: str, rates: str, seeds: str) -> list[dict[str, Any]]:
+    articles = load_corpus(split=split)
+    rows: list[dict[str, Any]] = []
+    clean_docs = _run([(a.slug, a.text, a.keyphrase) for a in articles])
+    for article, doc in zip(articles, clean_docs, strict=True):
+        rows += _occurrence_rows(doc, article.slug, "clean", [])
+    for seed in (int(s) for s in seeds.split(",")):
+        versions = list(
+            spun_versions(
+                articles, tuple(thesauri.split(",")), tuple(float(r) for r in rates.split(",")), seed
+            )
+        )
+        docs = _run([(f"{v.key}.s{seed}", v.spun.text, v.article.keyphrase) for v in versions])
+        for version, doc in zip(versions, docs, strict=True):
+            gold = [e for e in version.spun.edits if e.type == "stuffing"]
+            found = _occurrence_rows(doc, version.article.slug, "spun", gold)
+            rows += found
+            # Gold wedges that no occurrence covers (the matcher missed them): recall denominators.
+            covered = sum(
+                1
+                for e in gold
+                if any(metrics.overlaps(r["start"], r["end"], e.spun_start, e.spun_end) for r in found)
+            )
+            rows.append({"slug": version.article.slug, "kind": "unmatched", "count": len(gold) - covered})
+    return rows
+
+
+# ------------------------------------------------------------------------------------------- fit
+
+
+def design(rows: list[dict[str, Any]], names: list[str]) -> np.ndarray:
+    return np.array([[float(r["features"].get(n, 0.0)) for n in names] for r in rows])
+
+
+def logistic_fit(x: np.ndarray, y: np.ndarray, l2: float, iterations: int = 50) -> np.ndarray:
+    """Newton–Raphson for L2-penalised logistic regression; the bias (last column) is not penalised."""
+    xb = np.hstack([x, np.ones((len(x), 1))])
+    w = np.zeros(xb.shape[1])
+    penalty = np.full(xb.shape[1], l2)
+    penalty[-1] = 0.0
+    for _ in range(iterations):
+        p = 1.0 / (1.0 + np.exp(-(xb @ w)))
+        grad = xb.T @ (p - y) + penalty * w
+        hess = (xb * (p * (1 - p))[:, None]).T @ xb + np.diag(penalty) + 1e-9 * np.eye(len(w))
+        step = np.linalg.solve(hess, grad)
+        w -= step
+        if np.abs(step).max() < 1e-8:
+            break
+    return w
+
+
+def predict(x: np.ndarray, w: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-(np.hstack([x, np.ones((len(x), 1))]) @ w)))
+
+
+def grouped_cv(x: np.ndarray, y: np.ndarray, groups: list[str], l2: float, folds: int = 7) -> np.ndarray:
+    """Out-of-fold probabilities; every occurrence of one article is in the same fold."""
+    names = sorted(set(groups))
+    fold_of = {g: i % folds for i, g in enumerate(names)}
+    fold = np.array([fold_of[g] for g in groups])
+    out = np.zeros(len(y))
+    for k in range(folds):
+        test = fold == k
+        if not test.any():
+            continue
+        w = logistic_fit(x[~test], y[~test], l2)
+        out[test] = predict(x[test], w)
+    return out
+
+
+def curve(p: np.ndarray, y: np.ndarray, clean: np.ndarray, total_wedged: int) -> None:
+    print("threshold  precision  recall  flagged  clean-flagged")
+    for t in (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 0.97, 0.99):
+        flagged = p >= t
+        tp = int((flagged & (y == 1)).sum())
+        prec = tp / max(1, int(flagged.sum()))
+        print(
+            f"{t:9.2f}  {prec:9.3f}  {tp / total_wedged:6.3f}  {int(flagged.sum()):7d}  "
+            f"{int((flagged & clean).sum()):13d}"
+        )
+
+
+def load_rows(args: argparse.Namespace) -> tuple[list[dict[str, Any]], int]:
+    data = json.loads(_rows_path(args.split, args.thesauri, args.rates, args.seeds).read_text())
+    occ = [r for r in data if r["kind"] != "unmatched"]
+    unmatched = sum(r["count"] for r in data if r["kind"] == "unmatched")
+    return occ, unmatched
+
+
+def report(rows: list[dict[str, Any]], unmatched: int) -> None:
+    y = np.array([r["label"] for r in rows])
+    wedged = np.array([r["verdict"] == "wedged" for r in rows])
+    safe = np.array([bool(r["safe"]) for r in rows])
+    clean = np.array([r["kind"] == "clean" for r in rows])
+    total = int(y.sum()) + unmatched
+    for name, mask in (("reported", wedged), ("safe", safe)):
+        tp = int((mask & (y == 1)).sum())
+        print(
+            f"{name:9s} recall {tp / total:.3f}  precision {tp / max(1, int(mask.sum())):.3f}  "
+            f"flagged {int(mask.sum())}  on clean articles {int((mask & clean).sum())}"
+        )
+    extend = np.array([bool(r["extend"]) for r in rows])
+    print(
+        f"gold wedges {total} (unmatched {unmatched}); extend edits {int(extend.sum())}, "
+        f"found {int((extend & wedged).sum())}"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("command", choices=("collect", "report", "fit", "misses"))
+    parser.add_argument("--split", default="tune")
+    parser.add_argument("--thesauri", default="moby")
+    parser.add_argument("--rates", default="0.12")
+    parser.add_argument("--seeds", default="1,2,3,4,5,6,7,8")
+    parser.add_argument("--alternates", type=int, default=0, help="collect: stand-in keyphrases per article")
+    parser.add_argument("--l2", type=float, default=1.0)
+    parser.add_argument("--features", default="", help="comma-separated feature subset for fit")
+    args = parser.parse_args(argv)
+    if args.command == "collect":
+        rows = collect(args.split, args.thesauri, args.rates, args.seeds)
+        if args.alternates:
+            rows += collect_alternates(args.split, args.alternates, "1,2")
+        path = _rows_path(args.split, args.thesauri, args.rates, args.seeds)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(rows, ensure_ascii=False))
+        args.command = "report"
+    rows, unmatched = load_rows(args)
+    if args.command == "report":
+        report(rows, unmatched)
+    elif args.command == "misses":
+        for r in rows:
+            if r["label"] and (r["verdict"] != "wedged" or not r["safe"]):
+                print(
+                    f"{r['verdict'][:3]} safe={r['safe']} ext={r['extend']} p={r['p_wedged']:.2f} {r['text']}"
+                )
+                print("    ", {k: v for k, v in r["features"].items() if v})
+        for r in rows:
+            if not r["label"] and r["verdict"] == "wedged":
+                print(f"FALSE {r['kind']} safe={r['safe']} p={r['p_wedged']:.2f} {r['text']}")
+                print("    ", {k: v for k, v in r["features"].items() if v})
+    else:
+        names = (
+            args.features.split(",") if args.features else sorted({k for r in rows for k in r["features"]})
+        )
+        x = design(rows, names)
+        y = np.array([r["label"] for r in rows], dtype=float)
+        groups = [r["slug"] for r in rows]
+        clean = np.array([r["kind"] == "clean" for r in rows])
+        p = grouped_cv(x, y, groups, args.l2)
+        curve(p, y, clean, int(y.sum()) + unmatched)
+        w = logistic_fit(x, y, args.l2)
+        for name, weight in sorted(zip([*names, "bias"], w, strict=True), key=lambda t: -abs(t[1])):
+            print(f"  {name:26s} {weight:7.3f}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
