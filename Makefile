@@ -47,8 +47,12 @@ test: setup system-deps lint
 	$(BIN)/python -m pytest
 
 bench: setup
-	$(BIN)/python bench/evaluate.py --split all
-	$(BIN)/python bench/throughput.py
+	$(BIN)/python -m bench.evaluate --split all
+	$(BIN)/python -m bench.evaluate --split all --unsafe-fixes
+	$(BIN)/python -m bench.throughput
+
+bench-fast: setup
+	$(BIN)/python -m bench.evaluate --split tune --no-grammar
 
 clean-output:
 	find output -mindepth 1 ! -name .gitkeep -delete

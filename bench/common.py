@@ -1,0 +1,200 @@
+"""Shared benchmark plumbing: the corpus, cached spun versions, and one in-process unspin runner."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+import tomllib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bench import thesauri
+from bench.spinner import Spinner, SpunArticle, derive_seed
+
+REPO = Path(__file__).resolve().parents[1]
+CORPUS = REPO / "bench" / "corpus"
+RESULTS = REPO / "bench" / "results"
+CACHE = REPO / ".unspin-cache" / "bench" / "spun"
+# The real spun article the project started from: its before/after scores are reported with every run.
+SEED_ARTICLE = REPO / "input" / "lower-back-pain-after-running.txt"
+RATES = (0.08, 0.12, 0.15)
+THESAURI = ("moby", "wordnet")
+# Spinner code and data: a change to any of them invalidates cached spun versions.
+SPINNER_FILES = ("spinner.py", "thesauri.py", "data/spinner.toml")
+
+
+@dataclass(frozen=True)
+class Article:
+    slug: str
+    title: str
+    keyphrase: str
+    genre: str
+    topic: str
+    split: str  # tune | heldout
+    text: str
+
+
+def load_corpus(folder: Path = CORPUS, split: str = "all", limit: int | None = None) -> list[Article]:
+    """Articles listed in ``corpus.toml`` (``[[article]]`` tables), texts in ``articles/SLUG.txt``."""
+    manifest = tomllib.loads((folder / "corpus.toml").read_text(encoding="utf-8"))
+    rows = _manifest_rows(manifest)
+    articles = []
+    for row in rows:
+        if split != "all" and row.get("split", "tune") != split:
+            continue
+        text = (folder / "articles" / f"{row['slug']}.txt").read_text(encoding="utf-8")
+        articles.append(
+            Article(
+                slug=row["slug"],
+                title=row.get("title", ""),
+                keyphrase=row["keyphrase"],
+                genre=row.get("genre", ""),
+                topic=row.get("topic", ""),
+                split=row.get("split", "tune"),
+                text=text,
+            )
+        )
+    articles.sort(key=lambda a: a.slug)
+    return articles[:limit] if limit else articles
+
+
+def _manifest_rows(manifest: dict[str, Any]) -> list[dict[str, Any]]:
+    for key in ("article", "articles"):
+        if isinstance(manifest.get(key), list):
+            return list(manifest[key])
+    # Tables keyed by slug: [lower-back-pain] keyphrase = "…"
+    return [{"slug": slug, **row} for slug, row in manifest.items() if isinstance(row, dict)]
+
+
+def _spinner_fingerprint() -> str:
+    digest = hashlib.sha256()
+    for name in SPINNER_FILES:
+        digest.update((REPO / "bench" / name).read_bytes())
+    return digest.hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class SpunVersion:
+    article: Article
+    thesaurus: str
+    rate: float
+    spun: SpunArticle
+
+    @property
+    def key(self) -> str:
+        return f"{self.article.slug}.{self.thesaurus}.{self.rate:g}"
+
+
+def spun_versions(
+    articles: Iterable[Article],
+    thesaurus_names: Iterable[str] = THESAURI,
+    rates: Iterable[float] = RATES,
+    seed: int = 1,
+    cache: Path | None = CACHE,
+) -> Iterator[SpunVersion]:
+    """Every article × thesaurus × rate, spun with a seed derived from all four; cached on disk."""
+    fingerprint = _spinner_fingerprint()
+    spinners: dict[str, Spinner] = {}
+    for article in articles:
+        for name in thesaurus_names:
+            for rate in rates:
+                version_seed = derive_seed(seed, article.slug, name, rate)
+                key = hashlib.sha256(
+                    f"{fingerprint}|{name}|{rate}|{version_seed}|{article.keyphrase}|{article.text}".encode()
+                ).hexdigest()[:24]
+                spun = _cached(cache, key, article.text)
+                if spun is None:
+                    if name not in spinners:
+                        spinners[name] = Spinner(thesauri.load(name))
+                    spun = spinners[name].spin(article.text, article.keyphrase, version_seed, rate)
+                    spun.meta["slug"] = article.slug
+                    _store(cache, key, spun)
+                yield SpunVersion(article, name, rate, spun)
+
+
+def _cached(cache: Path | None, key: str, original: str) -> SpunArticle | None:
+    if cache is None:
+        return None
+    text_path, gold_path = cache / f"{key}.txt", cache / f"{key}.gold.json"
+    if not (text_path.is_file() and gold_path.is_file()):
+        return None
+    gold = json.loads(gold_path.read_text(encoding="utf-8"))
+    return SpunArticle.from_json(original, text_path.read_text(encoding="utf-8"), gold)
+
+
+def _store(cache: Path | None, key: str, spun: SpunArticle) -> None:
+    if cache is None:
+        return
+    cache.mkdir(parents=True, exist_ok=True)
+    (cache / f"{key}.txt").write_text(spun.text, encoding="utf-8")
+    (cache / f"{key}.gold.json").write_text(
+        json.dumps(spun.gold_json(), ensure_ascii=False), encoding="utf-8"
+    )
+
+
+class Runner:
+    """unspin's pipeline in this process: one Pipeline and one Context (resources load once)."""
+
+    def __init__(self, grammar: bool = True, unsafe_fixes: bool = False, share_with: Runner | None = None):
+        from unspin.config import Settings
+        from unspin.pipeline import Context, Pipeline
+
+        disabled = () if grammar else ("grammar",)
+        self.settings = Settings(disabled_stages=disabled, unsafe_fixes=unsafe_fixes)
+        self.pipeline = Pipeline(self.settings)
+        # A second runner (e.g. with unsafe fixes) reuses the loaded spaCy model, LM and thesauri.
+        shared = share_with.context._resources if share_with else {}
+        self.context = Context(self.settings, _resources=shared)
+        self.owns_resources = share_with is None
+
+    def run(self, items: list[tuple[str, str, str | None]], batch_size: int = 16) -> list[Any]:
+        """Process ``(name, text, keyphrase)`` items; returns the processed Documents in order."""
+        from unspin.readers import read_text
+
+        docs = []
+        for name, text, keyphrase in items:
+            doc = read_text(text, "txt", Path(f"{name}.txt"))
+            if keyphrase:
+                # What an editor's front matter would say; unspin takes it over inferring one.
+                doc.metadata["keyphrase"] = keyphrase
+            docs.append(doc)
+        for i in range(0, len(docs), batch_size):
+            self.pipeline.run(docs[i : i + batch_size], self.context)
+        return docs
+
+    def close(self) -> None:
+        if self.owns_resources:
+            self.context.close()
+
+
+def output_text(doc: Any) -> str:
+    """The clean article as ``unspin clean`` writes it to JSON ``clean_text`` (plain text, no markup)."""
+    if doc.structure:
+        try:
+            from unspin.stages.structure import plain_text
+
+            return str(plain_text(doc.structure))
+        except ImportError:
+            pass
+    return doc.clean_text if doc.clean_text is not None else doc.source
+
+
+def revision() -> str | None:
+    """The checked-out commit, for the results file (None outside a repository or before a commit)."""
+    try:
+        done = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True, timeout=10
+        )
+    except OSError:
+        return None
+    return done.stdout.strip() or None if done.returncode == 0 else None
+
+
+def peak_rss_mb() -> float:
+    import resource
+
+    # ru_maxrss is in KiB on Linux.
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
