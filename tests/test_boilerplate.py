@@ -137,3 +137,17 @@ def test_bad_user_pattern_file_is_a_config_error(tmp_path: Path) -> None:
     bad.write_text('[[pattern]]\nname = "x"\nrule = "BOIL002"\nmatch = ["(unclosed"]\n', encoding="utf-8")
     with pytest.raises(ConfigError, match="bad regular expression"):
         load_patterns([str(bad)])
+
+
+def test_comment_form_with_cancel_reply_heading_is_removed_whole() -> None:
+    from unspin.api import clean_text
+    from unspin.config import Settings
+
+    text = (
+        "A Title\n\nSome body text about gardening that is long enough to be an article paragraph.\n\n"
+        "Leave a Reply Cancel reply\n\nYour email address will not be published. Required fields are marked *"
+        "\n\nComment\n\nName *\n\nEmail *\n\nPost Comment\n"
+    )
+    doc = clean_text(text, settings=Settings(disabled_stages=("grammar",)))
+    assert "reply" not in doc.clean_text.lower() and "Comment" not in doc.clean_text
+    assert "gardening" in doc.clean_text
