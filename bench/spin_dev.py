@@ -1,40 +1,282 @@
 """Spin-engine development loop on the benchmark's tune split (never the held-out split).
 
 Runs only the spin engine (parse + spin, no other stage) over the spun versions of the tune articles and
-over the clean originals, and prints span precision/recall, restoration and clean-text findings per 1000
-words at each confidence threshold. ``--dump FILE`` writes one JSON line per hit (features + label) for
-fitting the calibration in ``unspin/data/lexicons/spin-model.toml``.
+over the clean originals.
 
-    python -m bench.spin_dev --rates 0.08,0.12,0.15 --thesauri moby,wordnet --dump /tmp/spin-hits.jsonl
+    python -m bench.spin_dev                      # decisions at the shipped thresholds, plus a sweep
+    python -m bench.spin_dev --breakdown          # where recall is lost: candidates and search gates
+    python -m bench.spin_dev --dump /tmp/w.jsonl  # one JSON line per word (features + label) and hit
+    python -m bench.spin_dev --fit /tmp/w.jsonl   # fit the detector, article-grouped cross-validation
+
+Labels: a word is spun when it overlaps a gold spin edit. Recall counts gold edits overlapped by a
+finding; precision counts findings that overlap a gold edit; restored counts gold edits whose finding's
+fix writes back exactly the original text over exactly the edit's span.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import time
-from dataclasses import replace
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from bench.common import load_corpus, spun_versions
 from unspin.lexicons.webspin import load as load_lexicon
 from unspin.lm import TrigramLM
+from unspin.spin.decide import decide
+from unspin.spin.detector import RATE_FLOOR, builtin_detector, document_rate, fit_logistic
 from unspin.spin.engine import SpinEngine, keyphrase_spans
 from unspin.spin.params import builtin_params
+from unspin.spin.scoring import SentenceScorer
+from unspin.spin.slots import sentence_slots
 from unspin.spin.thesaurus import Thesaurus
 from unspin.stages.parse import load_nlp
 
+FOLDS = 7
 
-def _label(hit: Any, gold: list[Any]) -> tuple[bool, bool]:
-    """(overlaps a gold spin edit, restores that edit's original text)."""
-    for edit in gold:
-        if edit.spun_start < hit.end and hit.start < edit.spun_end:
-            restored = hit.replacement.lower() == edit.orig_text.lower() and (
-                hit.start == edit.spun_start and hit.end == edit.spun_end
-            )
-            return True, restored
-    return False, False
+
+@dataclass
+class Item:
+    key: str
+    slug: str
+    text: str
+    keyphrase: str
+    gold: list[Any]  # gold spin edits (empty for a clean article)
+
+
+def _items(args: argparse.Namespace) -> Iterator[Item]:
+    articles = load_corpus(split="tune", limit=args.limit)
+    rates = [float(r) for r in args.rates.split(",")]
+    for v in spun_versions(articles, args.thesauri.split(","), rates):
+        gold = [e for e in v.spun.edits if e.type == "spin"]
+        yield Item(v.key, v.article.slug, v.spun.text, v.article.keyphrase, gold)
+    for a in articles:
+        yield Item(f"clean.{a.slug}", a.slug, a.text, a.keyphrase, [])
+
+
+def _overlapping(start: int, end: int, gold: list[Any]) -> list[int]:
+    return [k for k, e in enumerate(gold) if e.spun_start < end and start < e.spun_end]
+
+
+def _engine(args: argparse.Namespace) -> SpinEngine:
+    return SpinEngine(Thesaurus.load(), load_lexicon(), TrigramLM.load(), builtin_params())
+
+
+# ------------------------------------------------------------------------------------------ evaluate
+
+
+def evaluate(args: argparse.Namespace) -> int:
+    nlp = load_nlp()
+    engine = _engine(args)
+    detector = builtin_detector()
+    params = engine.params
+    analyses = []
+    gold_total = spun_words = clean_words = 0
+    elapsed = 0.0
+    for item in _items(args):
+        doc = nlp(item.text)
+        started = time.perf_counter()
+        analysis = engine.analyse(doc, item.text, keyphrase_spans(item.text, item.keyphrase))
+        elapsed += time.perf_counter() - started
+        analyses.append((item, analysis))
+        if item.gold:
+            gold_total += len(item.gold)
+            spun_words += len(item.text.split())
+        else:
+            clean_words += len(item.text.split())
+    print(f"spin edits {gold_total}, spun words {spun_words}, clean words {clean_words}")
+    print(f"engine speed {(spun_words + clean_words) / elapsed:.0f} words/s (spin only, spaCy excluded)")
+    print("detect  findings prec   recall restored(all) restored(safe) safe-prec clean/1k")
+    shipped = params.detect_report
+    for threshold in sorted({0.5, 0.6, 0.7, 0.8, 0.9, shipped}):
+        p = replace(params, detect_report=threshold)
+        findings = correct = safe = safe_correct = clean_found = 0
+        recalled: set[tuple[str, int]] = set()
+        restored_all: set[tuple[str, int]] = set()
+        restored_safe: set[tuple[str, int]] = set()
+        for item, analysis in analyses:
+            for d in decide(analysis, p, detector):
+                if not item.gold:
+                    clean_found += 1
+                    continue
+                ids = _overlapping(d.start, d.end, item.gold)
+                findings += 1
+                correct += bool(ids)
+                safe += d.safe
+                safe_correct += d.safe and bool(ids)
+                recalled.update((item.key, k) for k in ids)
+                for k in ids:
+                    e = item.gold[k]
+                    exact = (d.start, d.end) == (e.spun_start, e.spun_end)
+                    if exact and d.replacement and d.replacement.lower() == e.orig_text.lower():
+                        restored_all.add((item.key, k))
+                        if d.safe:
+                            restored_safe.add((item.key, k))
+        mark = " <- shipped" if threshold == shipped else ""
+        print(
+            f"{threshold:.2f} {findings:9d} {correct / max(1, findings):.3f} "
+            f"{len(recalled) / gold_total:.3f}  {len(restored_all) / gold_total:.3f}         "
+            f"{len(restored_safe) / gold_total:.3f}          {safe_correct / max(1, safe):.3f}    "
+            f"{1000 * clean_found / clean_words:.2f}{mark}"
+        )
+    return 0
+
+
+# ------------------------------------------------------------------------------------------ breakdown
+
+
+def breakdown(args: argparse.Namespace) -> int:
+    """Per gold spin edit: is its original among the candidates, and which search gate would drop it."""
+    nlp = load_nlp()
+    engine = _engine(args)
+    gen, params, lm = engine.generator, engine.params, engine.lm
+    counts: Counter[str] = Counter()
+    for item in _items(args):
+        if not item.gold:
+            continue
+        doc = nlp(item.text)
+        blocked = keyphrase_spans(item.text, item.keyphrase)
+        for sent in doc.sents:
+            slots = sentence_slots(sent, blocked)
+            if len(slots) < 2:
+                continue
+            spans = {(s.i, s.j): s for s in gen.spans(slots, item.text)}
+            scorer = SentenceScorer(lm, [s.word for s in slots])
+            for e in item.gold:
+                if not sent.start_char <= e.spun_start < sent.end_char:
+                    continue
+                idx = [k for k, s in enumerate(slots) if s.start >= e.spun_start and s.end <= e.spun_end]
+                if not idx:
+                    continue
+                counts["edits"] += 1
+                i, j = idx[0], idx[-1] + 1
+                if any(slots[k].protected for k in range(i, j)):
+                    counts["protected (entity, quote, keyphrase)"] += 1
+                    continue
+                span = spans.get((i, j))
+                if span is None:
+                    counts["no candidate for the span"] += 1
+                    continue
+                target = e.orig_text.lower()
+                right = next(
+                    (p for p in span.proposals if p.realise(gen.words_of)[0].lower() == target), None
+                )
+                if right is None:
+                    counts["original not among candidates"] += 1
+                    continue
+                counts["original among candidates"] += 1
+                a, b = i + 1, j + 1
+                if all(p.kind == "thesaurus" for p in span.proposals):
+                    if j - i > 1 and scorer.fit(a, b) > params.gate_fit:
+                        counts["  dropped by gate_fit"] += 1
+                    if params.skip_oov and not all(gen.known(w) for w in scorer.seq[a:b]):
+                        counts["  dropped by the unknown-word gate"] += 1
+                ranked = sorted(
+                    span.proposals,
+                    key=lambda p: -(scorer.left_score(a, p.probe) + p.prior * params.prior_weight),
+                )
+                if ranked.index(right) >= params.top_k:
+                    counts["  beyond top_k"] += 1
+                if scorer.delta(a, b, right.words) > 0:
+                    counts["  model prefers the original"] += 1
+    total = counts.pop("edits")
+    print(f"gold spin edits reached by slots: {total}")
+    for name, n in counts.items():
+        print(f"{name:40s} {n:5d}  {n / total:.3f}")
+    return 0
+
+
+# ------------------------------------------------------------------------------------------ dump / fit
+
+
+def dump(args: argparse.Namespace) -> int:
+    nlp = load_nlp()
+    engine = _engine(args)
+    with args.dump.open("w", encoding="utf-8") as out:
+        for item in _items(args):
+            doc = nlp(item.text)
+            analysis = engine.analyse(doc, item.text, keyphrase_spans(item.text, item.keyphrase))
+            words = len(item.text.split())
+            for w in analysis.words:
+                ids = _overlapping(w.start, w.end, item.gold)
+                row = {"key": item.key, "slug": item.slug, "clean": not item.gold, "gold": len(item.gold)}
+                row |= {"words": words, "observed": w.observed, "features": w.features, "ids": ids}
+                out.write(json.dumps(row, ensure_ascii=False) + "\n")
+    print(f"wrote {args.dump}")
+    return 0
+
+
+def _logit(p: float) -> float:
+    p = min(max(p, 1e-6), 1 - 1e-6)
+    return math.log(p / (1 - p))
+
+
+def _sigmoid(z: float) -> float:
+    return 1.0 / (1.0 + math.exp(-max(-40.0, min(40.0, z))))
+
+
+def fit(args: argparse.Namespace) -> int:
+    rows = [json.loads(line) for line in args.fit.open(encoding="utf-8")]
+    names = sorted(rows[0]["features"])
+    x = [[r["features"][n] for n in names] for r in rows]
+    y = [1 if r["ids"] else 0 for r in rows]
+    slugs = sorted({r["slug"] for r in rows})
+    fold_of = {s: k % FOLDS for k, s in enumerate(slugs)}
+    rate_threshold = builtin_detector().rate_threshold
+
+    def two_stage(train: list[int], test: list[int]) -> tuple[list[float], Any]:
+        bias, weights = fit_logistic([x[i] for i in train], [y[i] for i in train], l2=args.l2)
+
+        def first(i: int) -> float:
+            return _sigmoid(bias + sum(w * v for w, v in zip(weights, x[i], strict=True)))
+
+        def second_rows(ids: list[int], probs: dict[int, float]) -> list[list[float]]:
+            by_doc: dict[str, list[float]] = {}
+            for i in ids:
+                by_doc.setdefault(rows[i]["key"], []).append(probs[i])
+            rate = {k: document_rate(v, rate_threshold) for k, v in by_doc.items()}
+            return [[_logit(probs[i]), math.log(rate[rows[i]["key"]] + RATE_FLOOR)] for i in ids]
+
+        train_probs = {i: first(i) for i in train}
+        doc_bias, doc_w = fit_logistic(second_rows(train, train_probs), [y[i] for i in train], l2=args.l2)
+        test_probs = {i: first(i) for i in test}
+        out = [_sigmoid(doc_bias + doc_w[0] * a + doc_w[1] * b) for a, b in second_rows(test, test_probs)]
+        return out, (bias, weights, doc_bias, doc_w)
+
+    predicted = [0.0] * len(rows)
+    for k in range(FOLDS):
+        test = [i for i, r in enumerate(rows) if fold_of[r["slug"]] == k]
+        train = [i for i, r in enumerate(rows) if fold_of[r["slug"]] != k]
+        for i, p in zip(test, two_stage(train, test)[0], strict=True):
+            predicted[i] = p
+    gold_total = sum({r["key"]: r["gold"] for r in rows if not r["clean"]}.values())
+    clean_words = sum({r["key"]: r["words"] for r in rows if r["clean"]}.values())
+    print(f"{len(rows)} words ({sum(y)} spun), {gold_total} gold edits, {clean_words} clean words")
+    print("cross-validated (article-grouped) word detector:")
+    print("thr   flagged prec   recall clean/1k")
+    for thr in (0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95):
+        flagged = [i for i, p in enumerate(predicted) if p >= thr and not rows[i]["clean"]]
+        correct = sum(y[i] for i in flagged)
+        recalled = {(rows[i]["key"], k) for i in flagged for k in rows[i]["ids"]}
+        clean = sum(1 for i, p in enumerate(predicted) if p >= thr and rows[i]["clean"])
+        print(
+            f"{thr:.2f} {len(flagged):7d} {correct / max(1, len(flagged)):.3f} "
+            f"{len(recalled) / gold_total:.3f}  {1000 * clean / clean_words:.2f}"
+        )
+    everything = list(range(len(rows)))
+    _, (bias, weights, doc_bias, doc_w) = two_stage(everything, everything[:1])
+    print("\n[detector.weights]")
+    print(f"bias = {bias:.4f}")
+    for name, w in zip(names, weights, strict=True):
+        print(f"{name} = {w:.4f}")
+    print("\n[detector.document]")
+    print(f"bias = {doc_bias:.4f}\nword_logit = {doc_w[0]:.4f}\nlog_rate = {doc_w[1]:.4f}")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -42,88 +284,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rates", default="0.08,0.12,0.15")
     parser.add_argument("--thesauri", default="moby,wordnet")
     parser.add_argument("--limit", type=int)
-    parser.add_argument("--dump", type=Path)
-    parser.add_argument("--detect", type=float, help="override detect_log_odds (e.g. -4 to dump negatives)")
+    parser.add_argument("--dump", type=Path, help="write word rows (features + labels) to this file")
+    parser.add_argument("--fit", type=Path, help="fit the detector from a --dump file")
+    parser.add_argument("--l2", type=float, default=1.0)
+    parser.add_argument("--breakdown", action="store_true")
     args = parser.parse_args(argv)
-
-    articles = load_corpus(split="tune", limit=args.limit)
-    nlp = load_nlp()
-    params = builtin_params()
-    if args.detect is not None:
-        params = replace(params, detect_log_odds=args.detect)
-    engine = SpinEngine(Thesaurus.load(), load_lexicon(), TrigramLM.load(), params)
-    rates = [float(r) for r in args.rates.split(",")]
-    rows: list[dict[str, Any]] = []
-    spin_gold = 0
-    spun_words = 0
-    elapsed = 0.0
-    for version in spun_versions(articles, args.thesauri.split(","), rates):
-        spun = version.spun
-        gold = [e for e in spun.edits if e.type == "spin"]
-        spin_gold += len(gold)
-        spun_words += len(spun.text.split())
-        doc = nlp(spun.text)
-        started = time.perf_counter()
-        hits = engine.detect(doc, spun.text, keyphrase_spans(spun.text, version.article.keyphrase))
-        elapsed += time.perf_counter() - started
-        found_edits = set()
-        for hit in hits:
-            ok, restored = _label(hit, gold)
-            for k, edit in enumerate(gold):
-                if edit.spun_start < hit.end and hit.start < edit.spun_end:
-                    found_edits.add(k)
-            rows.append(
-                {
-                    "set": "spun",
-                    "key": version.key,
-                    "observed": hit.observed,
-                    "replacement": hit.replacement,
-                    "kind": hit.kind,
-                    "features": hit.features,
-                    "true": ok,
-                    "restored": restored,
-                    "edit_ids": sorted(
-                        k for k, e in enumerate(gold) if e.spun_start < hit.end and hit.start < e.spun_end
-                    ),
-                }
-            )
-    clean_words = 0
-    for article in articles:
-        doc = nlp(article.text)
-        clean_words += len(article.text.split())
-        hits = engine.detect(doc, article.text, keyphrase_spans(article.text, article.keyphrase))
-        for hit in hits:
-            rows.append(
-                {
-                    "set": "clean",
-                    "key": article.slug,
-                    "observed": hit.observed,
-                    "replacement": hit.replacement,
-                    "kind": hit.kind,
-                    "features": hit.features,
-                    "true": False,
-                    "restored": False,
-                }
-            )
+    if args.fit:
+        return fit(args)
     if args.dump:
-        with args.dump.open("w", encoding="utf-8") as out:
-            for row in rows:
-                out.write(json.dumps(row, ensure_ascii=False) + "\n")
-    print(f"spin edits {spin_gold}, spun words {spun_words}, clean words {clean_words}")
-    print(f"engine speed {spun_words / elapsed:.0f} words/s (spin only, spaCy excluded)")
-    print("thr   hits  prec   recall restored clean/1k")
-    for thr in (0.5, 0.6, 0.7, 0.8, 0.9, 0.95):
-        spun_rows = [r for r in rows if r["set"] == "spun" and params.confidence(r["features"]) >= thr]
-        clean_rows = [r for r in rows if r["set"] == "clean" and params.confidence(r["features"]) >= thr]
-        tp = sum(r["true"] for r in spun_rows)
-        edits = {(r["key"], k) for r in spun_rows for k in r["edit_ids"]}
-        restored = sum(r["restored"] for r in spun_rows)
-        prec = tp / len(spun_rows) if spun_rows else 0.0
-        print(
-            f"{thr:.2f} {len(spun_rows):6d} {prec:.3f} {len(edits) / spin_gold:.3f} "
-            f"{restored / spin_gold:.3f}   {1000 * len(clean_rows) / clean_words:.2f}"
-        )
-    return 0
+        return dump(args)
+    if args.breakdown:
+        return breakdown(args)
+    return evaluate(args)
 
 
 if __name__ == "__main__":

@@ -42,7 +42,7 @@ class SpinHit:
 
 
 @dataclass
-class _Scored:
+class Scored:
     span: SpanCandidates
     log_odds: float
     best: Proposal
@@ -73,13 +73,15 @@ class SentenceSearch:
         self.params = params
         self.pos = list(range(1, len(slots) + 1))  # slot -> position in the scorer's sequence
         self.consumed = [False] * len(slots)
+        # Every span scored before anything was committed: the detector's candidate evidence.
+        self.first_pass: list[Scored] = []
 
     def _positions(self, span: SpanCandidates) -> tuple[int, int] | None:
         if any(self.consumed[span.i : span.j]):
             return None
         return self.pos[span.i], self.pos[span.j - 1] + 1
 
-    def _score(self, span: SpanCandidates) -> _Scored | None:
+    def _score(self, span: SpanCandidates) -> Scored | None:
         where = self._positions(span)
         if where is None:
             return None
@@ -87,15 +89,19 @@ class SentenceSearch:
         params = self.params
         fit = self.scorer.fit(a, b)
         cheap_kinds = all(p.kind == "thesaurus" for p in span.proposals)
-        if cheap_kinds and fit > params.gate_fit:
+        # Single words are always searched (their candidates are detector evidence); thesaurus
+        # phrases only where the observed words fit their context poorly.
+        if cheap_kinds and span.j - span.i > 1 and fit > params.gate_fit:
             return None
-        if cheap_kinds and not all(self.generator.known(w) for w in self.scorer.seq[a:b]):
+        if cheap_kinds and params.skip_oov and not all(self.generator.known(w) for w in self.scorer.seq[a:b]):
             # The model cannot judge a word it does not know: any known candidate would look better.
             return None
-        pre = sorted(
-            span.proposals,
-            key=lambda p: -(self.scorer.left_score(a, p.probe) + p.prior * params.prior_weight),
-        )
+        # Many proposals share a first word: score each first word once.
+        left: dict[str, float] = {}
+        for p in span.proposals:
+            if p.probe not in left:
+                left[p.probe] = self.scorer.left_score(a, p.probe)
+        pre = sorted(span.proposals, key=lambda p: -(left[p.probe] + p.prior * params.prior_weight))
         kept = [p for p in pre if p.kind != "thesaurus"] + [p for p in pre if p.kind == "thesaurus"][
             : params.top_k
         ]
@@ -112,11 +118,12 @@ class SentenceSearch:
             return None
         ranked.sort(key=lambda r: (-r[0], r[2].replacement))
         log_odds = _logsumexp([r[0] for r in ranked]) + params.spin_log_prior
-        return _Scored(span, log_odds, ranked[0][2], ranked, fit)
+        return Scored(span, log_odds, ranked[0][2], ranked, fit)
 
     def run(self, spans: list[SpanCandidates]) -> list[SpinHit]:
         hits: list[SpinHit] = []
         scored = {id(s): self._score(s) for s in spans}
+        self.first_pass = [v for v in scored.values() if v is not None]
         while True:
             live = [v for v in scored.values() if v is not None]
             if not live:
@@ -137,7 +144,7 @@ class SentenceSearch:
                     scored[key] = self._score(s)
         return hits
 
-    def _commit(self, top: _Scored) -> None:
+    def _commit(self, top: Scored) -> None:
         span = top.span
         a, b = self.pos[span.i], self.pos[span.j - 1] + 1
         words = top.best.words
@@ -148,7 +155,19 @@ class SentenceSearch:
         for k in range(span.j, len(self.pos)):
             self.pos[k] += shift
 
-    def _hit(self, top: _Scored) -> SpinHit:
+    def first_pass_evidence(self) -> list[tuple[int, int, float, float, float, float, float]]:
+        """(i, j, log-odds, LM gain, prior, sources, margin) of every first-pass span."""
+        rows = []
+        for scored in self.first_pass:
+            score, delta, best = scored.ranked[0]
+            second = scored.ranked[1][0] if len(scored.ranked) > 1 else score - 10.0
+            sources = float(len([s for s in best.sources if s != "lexicon"]))
+            rows.append(
+                (scored.span.i, scored.span.j, scored.log_odds, delta, best.prior, sources, score - second)
+            )
+        return rows
+
+    def _hit(self, top: Scored) -> SpinHit:
         span = top.span
         first, last = self.slots[span.i], self.slots[span.j - 1]
         observed = self.text[first.start : last.end]

@@ -2,15 +2,46 @@
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from unspin.lexicons.webspin import SpinLexicon
 from unspin.spin.candidates import CandidateGenerator
 from unspin.spin.detect import SentenceSearch, SpinHit
+from unspin.spin.features import add_candidate_features, document_lemmas, slot_features
+from unspin.spin.inflect import match_case
 from unspin.spin.params import SpinParams
 from unspin.spin.scoring import SentenceScorer
 from unspin.spin.slots import sentence_slots
 from unspin.spin.thesaurus import Thesaurus
+
+
+@lru_cache(maxsize=200_000)
+def _zipf(word: str) -> float:
+    from wordfreq import zipf_frequency
+
+    return zipf_frequency(word, "en")
+
+
+@dataclass
+class WordEvidence:
+    """One eligible word with the detector's features and the best repair the first pass found for it."""
+
+    start: int
+    end: int
+    observed: str
+    features: dict[str, float]
+    candidate: str | None = None  # best first-pass replacement of a span covering this word
+    candidate_span: tuple[int, int] | None = None  # source span that replacement covers
+    alternatives: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class SpinAnalysis:
+    hits: list[SpinHit]
+    words: list[WordEvidence]
 
 
 class SpinEngine:
@@ -22,26 +53,54 @@ class SpinEngine:
         self.generator = CandidateGenerator(thesaurus, lexicon, lm.known, lm.words)
 
     def detect(self, nlp_doc: Any, text: str, blocked: list[tuple[int, int]]) -> list[SpinHit]:
-        """Spin hits over a spaCy Doc whose offsets index ``text``; ``blocked`` spans are never touched."""
+        """Repair-search hits over a spaCy Doc whose offsets index ``text``; ``blocked`` is never touched."""
+        return self.analyse(nlp_doc, text, blocked).hits
+
+    def analyse(self, nlp_doc: Any, text: str, blocked: list[tuple[int, int]]) -> SpinAnalysis:
+        """Repair-search hits plus per-word detector evidence for every eligible word."""
         hits: list[SpinHit] = []
+        words: list[WordEvidence] = []
+        lemmas = document_lemmas(nlp_doc)
         for sent in nlp_doc.sents:
             slots = sentence_slots(sent, blocked)
             if len(slots) < 2:
                 continue
-            spans = self.generator.spans(slots, text)
-            if not spans:
-                continue
             scorer = SentenceScorer(self.lm, [s.word for s in slots])
-            hits.extend(SentenceSearch(slots, text, scorer, self.generator, self.params).run(spans))
-        return hits
+            features = slot_features(slots, scorer, self.thesaurus, self.lm.known, _zipf, lemmas)
+            spans = self.generator.spans(slots, text)
+            search = SentenceSearch(slots, text, scorer, self.generator, self.params)
+            if spans:
+                hits.extend(search.run(spans))
+            add_candidate_features(features, search.first_pass_evidence())
+            best: dict[int, Any] = {}
+            for scored in search.first_pass:
+                for k in range(scored.span.i, scored.span.j):
+                    if k not in best or scored.log_odds > best[k].log_odds:
+                        best[k] = scored
+            for k, values in features.items():
+                slot = slots[k]
+                evidence = WordEvidence(slot.start, slot.end, text[slot.start : slot.end], values)
+                scored = best.get(k)
+                if scored is not None:
+                    first, last = slots[scored.span.i], slots[scored.span.j - 1]
+                    observed = text[first.start : last.end]
+                    evidence.candidate = match_case(scored.best.replacement, observed, first.sentence_initial)
+                    evidence.candidate_span = (first.start, last.end)
+                    evidence.alternatives = [
+                        {
+                            "text": match_case(p.replacement, observed, first.sentence_initial),
+                            "score": round(d, 3),
+                        }
+                        for _, d, p in scored.ranked[:5]
+                    ]
+                words.append(evidence)
+        return SpinAnalysis(hits, words)
 
 
 def keyphrase_spans(text: str, keyphrase: str | None) -> list[tuple[int, int]]:
     """Source spans of every case-insensitive occurrence of the keyphrase (never rewritten)."""
     if not keyphrase or not keyphrase.strip():
         return []
-    import re
-
     words = [re.escape(w) for w in keyphrase.split()]
     pattern = re.compile(r"(?<!\w)" + r"[\s\-]+".join(words) + r"(?!\w)", re.IGNORECASE)
     return [(m.start(), m.end()) for m in pattern.finditer(text)]

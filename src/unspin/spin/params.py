@@ -20,12 +20,15 @@ class SpinParams:
     prior_weight: float = 1.0  # weight of the channel log-probability ln P(observed | original)
     spin_log_prior: float = -2.2  # ln(ρ / (1 − ρ)) for a spin rate ρ ≈ 0.1
     detect_log_odds: float = 0.0  # a span is reported when its spin log-odds reach this
-    gate_fit: float = 2.0  # thesaurus-only spans whose context PMI is above this are not searched
+    gate_fit: float = 2.0  # multi-word thesaurus spans whose context PMI is above this are not searched
     top_k: int = 12  # thesaurus candidates per span kept after the cheap left-context filter
+    skip_oov: int = 1  # 1: thesaurus-only spans with a word the model does not know are not searched
     # Calibration: confidence = sigmoid(bias + Σ weight × feature).
     calibration: tuple[tuple[str, float], ...] = (("bias", -1.0), ("log_odds", 0.8))
     safe_confidence: float = 0.9  # fixes at or above this confidence are safe
     report_confidence: float = 0.5  # findings below this are not reported
+    detect_report: float = 0.7  # word-detector probability from which a word is reported as spun
+    detect_safe: float = 0.95  # word-detector probability from which a repair is safe
 
     def confidence(self, features: dict[str, float]) -> float:
         import math

@@ -229,6 +229,21 @@ class Thesaurus:
         """Whether ``term`` appears as a synonym anywhere (a word a spinner can produce)."""
         return term in self._inverse
 
+    def heads_of(self, term: str) -> list[str]:
+        """The headwords whose entries list ``term`` (text only, no source or fan-out)."""
+        heads = self._heads
+        return [heads[c >> 3] for c in self._inverse.get(term, ())]
+
+    def listing(self, term: str) -> tuple[int, int]:
+        """(how many headwords list ``term``, OR of the source bits of those listings); (0, 0) if none."""
+        codes = self._inverse.get(term)
+        if not codes:
+            return 0, 0
+        mask = 0
+        for c in codes:
+            mask |= c & 7
+        return len(codes), mask
+
     def is_head(self, term: str) -> bool:
         return term in self._head_ids
 

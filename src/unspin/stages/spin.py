@@ -16,14 +16,15 @@ from unspin.lexicons.phrases import words_of
 from unspin.lexicons.pps import TorturedPhrases
 from unspin.lm import TrigramLM
 from unspin.pipeline import Context, register_stage
-from unspin.spin.detect import SpinHit
+from unspin.spin.decide import SpinDecision, decide
+from unspin.spin.detector import builtin_detector
 from unspin.spin.engine import SpinEngine, keyphrase_spans
 from unspin.spin.inflect import match_case
-from unspin.spin.params import SpinParams, builtin_params, with_overrides
+from unspin.spin.params import builtin_params, with_overrides
 from unspin.spin.thesaurus import Thesaurus
 from unspin.stages.parse import load_nlp
 
-_RULE_OF_KIND = {"thesaurus": "SPIN002", "compound": "SPIN003", "lexicon": "SPIN004"}
+_RULE_OF_KIND = {"thesaurus": "SPIN002", "compound": "SPIN003", "lexicon": "SPIN004", "detected": "SPIN005"}
 # A tortured-phrase entry confirmed in this many papers, with no context clause, may be fixed safely.
 _PPS_SAFE_PAPERS = 10
 
@@ -31,8 +32,8 @@ _PPS_SAFE_PAPERS = 10
 def _engine(ctx: Context) -> SpinEngine:
     params = with_overrides(builtin_params(), ctx.settings.stage("spin"))
     lexicon = webspin.load(ctx.settings.lexicons)
-    thesaurus = ctx.resource("thesaurus", Thesaurus.load)
-    return SpinEngine(thesaurus, lexicon, ctx.resource("lm", TrigramLM.load), params)
+    thesaurus = ctx.resource("thesaurus", Thesaurus.load, shared=True)
+    return SpinEngine(thesaurus, lexicon, ctx.resource("lm", TrigramLM.load, shared=True), params)
 
 
 def _blocked(doc: Document) -> list[tuple[int, int]]:
@@ -44,31 +45,40 @@ def _overlaps(start: int, end: int, spans: list[tuple[int, int]]) -> bool:
     return any(s < end and start < e for s, e in spans)
 
 
-def _hit_finding(hit: SpinHit, params: SpinParams) -> Finding | None:
-    confidence = params.confidence(hit.features)
-    if confidence < params.report_confidence:
-        return None
-    code = _RULE_OF_KIND[hit.kind]
-    applicability = Applicability.SAFE if confidence >= params.safe_confidence else Applicability.UNSAFE
+def _decision_finding(decision: SpinDecision) -> Finding:
+    code = _RULE_OF_KIND[decision.kind]
+    features = decision.evidence.get("features", {})
     evidence: dict[str, Any] = {
-        "lm_gain_nats": hit.features["delta"],
-        "context_pmi": hit.features["fit"],
-        "channel_log_prob": hit.features["prior"],
-        "spin_log_odds": round(hit.log_odds, 3),
-        "sources": list(hit.sources),
-        "features": hit.features,
+        "detection_probability": round(decision.detection, 4),
+        "repair_confidence": round(decision.repair_confidence, 4),
+        "context_pmi": features.get("pmi", features.get("fit")),
+        "lm_gain_nats": features.get("delta", features.get("cand_delta")),
+        "sources": list(decision.sources),
+        "features": features,
     }
-    if hit.origin:
-        evidence["lexicon_entry"] = hit.origin
+    if "spin_log_odds" in decision.evidence:
+        evidence["spin_log_odds"] = decision.evidence["spin_log_odds"]
+    if decision.origin:
+        evidence["lexicon_entry"] = decision.origin
+    fix = None
+    if decision.replacement:
+        applicability = Applicability.SAFE if decision.safe else Applicability.UNSAFE
+        fix = Fix.replace(decision.start, decision.end, decision.replacement, applicability)
+        message = (
+            f"'{decision.observed}' reads like a spun substitute; "
+            f"the original was probably '{decision.replacement}'"
+        )
+    else:
+        message = f"'{decision.observed}' reads like a spun substitute; no confident original was found"
     return rules.finding(
         code,
-        hit.start,
-        hit.end,
-        f"'{hit.observed}' reads like a spun substitute; the original was probably '{hit.replacement}'",
-        confidence=confidence,
-        fix=Fix.replace(hit.start, hit.end, hit.replacement, applicability),
+        decision.start,
+        decision.end,
+        message,
+        confidence=decision.confidence,
+        fix=fix,
         evidence=evidence,
-        alternatives=hit.alternatives,
+        alternatives=decision.alternatives,
     )
 
 
@@ -131,13 +141,14 @@ class SpinStage:
         nlp = None
         for doc in docs:
             if doc.nlp_doc is None:
-                nlp = nlp or ctx.resource("nlp", load_nlp)
+                nlp = nlp or ctx.resource("nlp", load_nlp, shared=True)
                 doc.nlp_doc = nlp(doc.prose)
             blocked = _blocked(doc)
             tortured = _tortured_findings(doc, engine.lm, blocked)
             taken = [(f.start, f.end) for f in tortured]
-            hits = engine.detect(doc.nlp_doc, doc.source, blocked + taken)
-            findings = [f for f in (_hit_finding(h, engine.params) for h in hits) if f is not None]
+            analysis = engine.analyse(doc.nlp_doc, doc.source, blocked + taken)
+            detector = ctx.resource("spin_detector", builtin_detector, shared=True)
+            findings = [_decision_finding(d) for d in decide(analysis, engine.params, detector)]
             findings.sort(key=lambda f: (f.start, f.end, f.rule))
             for finding in tortured + findings:
                 doc.add(finding)
@@ -149,6 +160,7 @@ class SpinStage:
                 "safe_fixes": sum(
                     1 for f in tortured + findings if f.fix and f.fix.applicability == Applicability.SAFE
                 ),
-                "search_hits": len(hits),
+                "search_hits": len(analysis.hits),
+                "words_examined": len(analysis.words),
                 "thesauri": engine.thesaurus.sources_present,
             }

@@ -1,0 +1,98 @@
+"""Turn the engine's evidence into spin decisions: what to report, what to fix, and how safely.
+
+Two questions are answered separately:
+
+- **detection**: is this word spun? The word-level detector (``spin/detector.py``) gives a probability
+  from evidence that needs no original (context fit, rarity, thesaurus listing, capitals, candidates),
+  adjusted by the document's own estimated spin rate;
+- **repair**: what was the original? The repair search's best candidate, with the calibrated repair
+  confidence of ``SpinParams.confidence``.
+
+A repair-search hit is reported when either its repair confidence or the detection probability of its
+words reaches the reporting threshold. A word the detector flags that no reported hit covers becomes a
+finding of its own, with the best candidate as an unsafe fix when one exists. A fix is safe when the
+repair confidence or the detection probability lies in a band whose measured precision is at least 0.97.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from unspin.spin.detector import DocumentDetector
+from unspin.spin.engine import SpinAnalysis
+from unspin.spin.params import SpinParams
+
+
+@dataclass
+class SpinDecision:
+    start: int
+    end: int
+    observed: str
+    replacement: str | None
+    kind: str  # thesaurus | compound | lexicon | detected
+    confidence: float
+    repair_confidence: float
+    detection: float
+    safe: bool
+    evidence: dict[str, Any] = field(default_factory=dict)
+    alternatives: list[dict[str, Any]] = field(default_factory=list)
+    sources: tuple[str, ...] = ()
+    origin: str = ""
+
+
+def decide(analysis: SpinAnalysis, params: SpinParams, detector: DocumentDetector) -> list[SpinDecision]:
+    probabilities = detector.probabilities([w.features for w in analysis.words])
+    detected = list(zip(analysis.words, probabilities, strict=True))
+    decisions: list[SpinDecision] = []
+    covered: list[tuple[int, int]] = []
+    for hit in analysis.hits:
+        repair = params.confidence(hit.features)
+        inside = [p for w, p in detected if hit.start <= w.start and w.end <= hit.end]
+        detection = max(inside, default=0.0)
+        if repair < params.report_confidence and detection < params.detect_report:
+            continue
+        safe = repair >= params.safe_confidence or (
+            detection >= params.detect_safe and hit.features.get("delta", 0.0) > 0.0
+        )
+        decisions.append(
+            SpinDecision(
+                hit.start,
+                hit.end,
+                hit.observed,
+                hit.replacement,
+                hit.kind,
+                max(repair, detection),
+                repair,
+                detection,
+                safe,
+                evidence={"features": hit.features, "spin_log_odds": round(hit.log_odds, 3)},
+                alternatives=hit.alternatives,
+                sources=hit.sources,
+                origin=hit.origin,
+            )
+        )
+        covered.append((hit.start, hit.end))
+    for word, probability in detected:
+        if probability < params.detect_report:
+            continue
+        if any(s < word.end and word.start < e for s, e in covered):
+            continue
+        covered.append((word.start, word.end))
+        decisions.append(
+            SpinDecision(
+                word.start,
+                word.end,
+                word.observed,
+                word.candidate if word.candidate_span == (word.start, word.end) else None,
+                "detected",
+                probability,
+                0.0,
+                probability,
+                False,
+                evidence={"features": word.features},
+                alternatives=word.alternatives if word.candidate_span == (word.start, word.end) else [],
+            )
+        )
+    decisions.sort(key=lambda d: (d.start, d.end))
+    return decisions
