@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import fnmatch
 import glob
+import multiprocessing
 import os
+import signal
 import sys
+import tempfile
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -213,6 +215,9 @@ def clean_paths(
     """
     paths, problems = collect_inputs(args, settings)
     result = BatchResult(problems=list(problems))
+    if paths:
+        # Find out now, not after the first chunk has been processed, that nothing can be written.
+        _check_writable(out_dir)
     roots: dict[Path, Path] = {}
     for arg in args:
         if Path(arg).is_dir():
@@ -235,8 +240,8 @@ def clean_paths(
                 stem = stems[Path(p)]
                 md_path = out_dir / stem.with_name(stem.name + ".md")
                 json_path = out_dir / stem.with_name(stem.name + ".json")
-                write_text_atomic(md_path, md_text)
-                write_text_atomic(json_path, json_text)
+                _write_output(md_path, md_text)
+                _write_output(json_path, json_text)
                 result.written.extend([md_path, json_path])
                 outputs = {
                     "markdown": md_path.relative_to(out_dir).as_posix(),
@@ -248,9 +253,7 @@ def clean_paths(
 
     with _languagetool_for_batch(settings) as run_settings:
         if run_settings.jobs > 1 and len(chunks) > 1:
-            with ProcessPoolExecutor(max_workers=run_settings.jobs) as pool:
-                for chunk_results in pool.map(_process_chunk, chunks, [run_settings] * len(chunks)):
-                    consume(chunk_results)
+            _run_pool(chunks, run_settings, consume)
         else:
             try:
                 for chunk in chunks:
@@ -261,6 +264,56 @@ def clean_paths(
     if result.documents:
         write_batch_report(out_dir, result)
     return result
+
+
+def _worker_init() -> None:
+    # Ctrl-C reaches the whole process group; only the parent handles it and stops the workers, so that
+    # a batch ends at once with one message instead of a traceback per worker. The parent's SIGTERM
+    # handler (inherited through fork) is not theirs: the default ends a worker right away.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def _run_pool(
+    chunks: list[list[str]], settings: Settings, consume: Callable[[list[tuple[str, Any]]], None]
+) -> None:
+    """Run the chunks in ``settings.jobs`` worker processes, consuming results in input order.
+
+    On an interruption (Ctrl-C, SIGTERM turned into SystemExit) or an error the workers are
+    terminated, not waited for: the chunks still queued would otherwise all run before the exit.
+    """
+    pool = multiprocessing.get_context("fork").Pool(settings.jobs, initializer=_worker_init)
+    try:
+        for chunk_results in pool.imap(_process_chunk_with, [(chunk, settings) for chunk in chunks]):
+            consume(chunk_results)
+    except BaseException:
+        pool.terminate()
+        raise
+    else:
+        pool.close()
+    finally:
+        pool.join()
+
+
+def _process_chunk_with(job: tuple[list[str], Settings]) -> list[tuple[str, Any]]:
+    return _process_chunk(*job)
+
+
+def _check_writable(out_dir: Path) -> None:
+    """Create the output folder and make sure a file can be written there (else an UnspinError)."""
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=out_dir, prefix=".unspin-probe."):
+            pass
+    except OSError as exc:
+        raise UnspinError(f"{out_dir}: cannot write output there ({exc.strerror or exc})") from None
+
+
+def _write_output(path: Path, text: str) -> None:
+    try:
+        write_text_atomic(path, text)
+    except OSError as exc:
+        raise UnspinError(f"{path}: cannot write output ({exc.strerror or exc})") from None
 
 
 def _close_worker_context() -> None:

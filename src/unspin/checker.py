@@ -24,7 +24,7 @@ from unspin.config import FAIL_LEVELS, OUTPUT_FORMATS, ConfigError, Settings
 from unspin.document import Applicability, Document, Finding, Severity, apply_edits, select_fixes
 from unspin.emitters.diagnostics import EmitContext, FileLocator, FileProblem, FileResult, emitter
 from unspin.errors import UnspinError
-from unspin.gitfiles import changed_since, find_repository_root
+from unspin.gitfiles import GitError, changed_since, find_repository_root
 from unspin.readers import decode, read_path
 
 _FAIL_RANK = {"info": 0, "warning": 1, "error": 2, "never": 99}
@@ -90,8 +90,18 @@ def collect(
             continue
         kept.append(path)
     if since is not None:
-        changed = changed_since(since)
-        kept = [p for p in kept if p.resolve() in changed]
+        # Ask the repository that holds the files, which need not be the working folder's.
+        changed: dict[Path, set[Path]] = {}
+        selected: list[Path] = []
+        for path in kept:
+            repo = find_repository_root(path.resolve().parent)
+            if repo is None:
+                raise GitError(f"--changed-since: {path} is not in a git repository")
+            if repo not in changed:
+                changed[repo] = changed_since(since, repo)
+            if path.resolve() in changed[repo]:
+                selected.append(path)
+        kept = selected
     return kept, problems
 
 
@@ -173,7 +183,7 @@ def report_view(doc: Document, label: str, settings: Settings, baseline: Baselin
 
         def text_of(f: Finding) -> str:
             span = page_spans.get(id(f)) or locator.span(f)
-            return locator.text[span[0] : span[1]] if span else doc.source[f.start : f.end]
+            return baseline_text(locator.text, *span) if span else baseline_text(doc.source, f.start, f.end)
 
         page_findings = [f for f, _, _ in file_findings]
         new, known = baseline.filter(label, kept + page_findings, text_of)
@@ -393,6 +403,17 @@ def _report_stale(entries: list[StaleEntry], err: TextIO) -> None:
         err.write(f"  … and {len(entries) - 20} more\n")
 
 
+def baseline_text(text: str, start: int, end: int) -> str:
+    """What a baseline remembers a finding by: its text, or for a finding with no words (a run of
+    spaces, a stray mark) the line around it, so that a new one elsewhere is not taken for a known one."""
+    found = text[start:end]
+    if any(ch.isalnum() for ch in found):
+        return found
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", end)
+    return text[line_start : len(text) if line_end == -1 else line_end]
+
+
 def write_baseline(
     args: list[str], settings: Settings, output: Path, force_exclude: bool = False, use_cache: bool = True
 ) -> tuple[Baseline, Analysis]:
@@ -401,7 +422,16 @@ def write_baseline(
     root = display_root(settings, paths)
     analysis = analyse(paths, settings, use_cache=use_cache, root=root)
     analysis.problems[:0] = problems
-    per_file = [(r.path, [(d.code, d.text) for d in r.diagnostics]) for r in analysis.results]
+    per_file = [
+        (
+            r.path,
+            [
+                (d.code, baseline_text(r.file_text, d.start.offset, d.end.offset) if d.mapped else d.text)
+                for d in r.diagnostics
+            ],
+        )
+        for r in analysis.results
+    ]
     baseline = Baseline.from_findings(per_file)
     baseline.write(output)
     return baseline, analysis

@@ -273,6 +273,10 @@ def check(
     """Report findings (or fix them) and exit 0 (clean), 1 (findings at the fail level) or 2 (error)."""
     from unspin.checker import CheckOptions, run_check
 
+    if "-" in paths:
+        # Fixes, suppressions and the baseline are about files in a repository; stdin has none.
+        raise fail("'-' (stdin) is not a file to check; `unspin clean -` cleans text from stdin")
+
     settings = load_settings(
         config,
         paths,
@@ -402,6 +406,9 @@ def _mount_subcommands() -> None:
 _mount_subcommands()
 
 
+_INTERRUPTED = 130  # 128 + SIGINT, what shells report for Ctrl-C
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the app and map every failure to a one-line message and exit status 2."""
     try:
@@ -415,7 +422,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except (typer.Abort, KeyboardInterrupt):
         typer.echo("unspin: interrupted", err=True)
-        return 130
+        return _INTERRUPTED
     except (UnspinError, ConfigError) as exc:
         typer.echo(f"unspin: error: {exc}", err=True)
         return 2
@@ -430,6 +437,9 @@ def main(argv: list[str] | None = None) -> int:
             err=True,
         )
         return 2
+    if status == _INTERRUPTED:
+        # Typer turns Ctrl-C into a silent exit with this status; no command of unspin uses it otherwise.
+        typer.echo("unspin: interrupted", err=True)
     return status if isinstance(status, int) else 0
 
 

@@ -113,6 +113,15 @@ _TAG_OR_HIDDEN = re.compile(
 )
 
 
+def _trimmed(text: str, start: int, end: int) -> tuple[int, int]:
+    """The span without the line breaks and spaces at its ends (a removed block often takes the blank
+    line before it), so that its line and column point at its first word; all-blank spans stay."""
+    inner = text[start:end]
+    if not inner.strip():
+        return start, end
+    return start + len(inner) - len(inner.lstrip()), end - (len(inner) - len(inner.rstrip()))
+
+
 class FileLocator:
     """Where a finding lies in the file a user sees.
 
@@ -130,7 +139,7 @@ class FileLocator:
 
     def span(self, finding: Finding) -> tuple[int, int] | None:
         if not self.is_html:
-            return finding.start, finding.end
+            return _trimmed(self.text, finding.start, finding.end)
         return self._locate(finding.start, finding.end)
 
     def _locate(self, start: int, end: int) -> tuple[int, int] | None:

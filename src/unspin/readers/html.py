@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import re
 from pathlib import Path
+from typing import Any
 
 from unspin.document import Document
 from unspin.errors import InputError
@@ -19,6 +20,10 @@ _TAG = re.compile(r"<\s*(?:html|head|body|div|p|article|main|section|h[1-6]|span
 _H1 = re.compile(r"<h1\b[^>]*>(.*?)</h1\s*>", re.I | re.S)
 _ANY_TAG = re.compile(r"<[^>]+>")
 _BLANK_RUN = re.compile(r"\n{3,}")
+# Elements that hold article text when they sit straight in <body>.
+_CONTENT_TAGS = frozenset(
+    {"p", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "dl", "table", "pre", "blockquote"}
+)
 # With no article element the extractor falls back to whatever text the page has (a menu, a footer);
 # fewer words than this is not an article.
 MIN_ARTICLE_WORDS = 5
@@ -32,6 +37,33 @@ def _first_h1(raw: str) -> str | None:
     return title or None
 
 
+def _with_main_container(raw: str) -> Any:
+    """The page, with its body's content wrapped in ``<main>`` when the text sits straight in ``<body>``.
+
+    The extractor looks for an article container (``<article>``, ``<main>``, a content ``<div>``); on a
+    page without one, its fallback keeps only some paragraphs and drops short lists and headings.
+    Navigation, asides, footers and comment sections inside the wrapper are still left out.
+    """
+    import lxml.html
+    from lxml import etree
+
+    try:
+        tree = lxml.html.document_fromstring(raw)
+    except (ValueError, etree.ParserError):
+        return raw
+    body = tree.find("body")
+    if body is None or tree.xpath("//article|//main|//*[@role='main']"):
+        return raw
+    if not any(isinstance(child.tag, str) and child.tag.lower() in _CONTENT_TAGS for child in body):
+        return raw
+    main = lxml.html.Element("main")
+    main.text, body.text = body.text, None
+    for child in list(body):
+        main.append(child)
+    body.append(main)
+    return tree
+
+
 def extract_main_text(raw: str, where: str) -> tuple[str, dict[str, str]]:
     """The main text as Markdown-style lines, and the page metadata worth keeping (title, author, date)."""
     import trafilatura
@@ -40,7 +72,7 @@ def extract_main_text(raw: str, where: str) -> tuple[str, dict[str, str]]:
         raise InputError(f"{where}: not an HTML page (no HTML elements found)")
     try:
         text = trafilatura.extract(
-            raw,
+            _with_main_container(raw),
             output_format="markdown",
             include_comments=False,
             include_formatting=True,

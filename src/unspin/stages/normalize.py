@@ -132,6 +132,11 @@ def control_findings(doc: Document) -> list[Finding]:
     return found
 
 
+def _shown(seen: str) -> str:
+    """The matched text quoted for a message, with tabs and no-break spaces spelled out once."""
+    return "'" + seen.replace("\t", "\\t").replace("\u00a0", "\\u00a0") + "'"
+
+
 def _pattern_findings(
     doc: Document, pattern: re.Pattern[str], code: str, message: str, replacement: str | None
 ) -> list[Finding]:
@@ -148,7 +153,7 @@ def _pattern_findings(
                 code,
                 start,
                 end,
-                message.format(seen=seen.replace("\t", "\\t").replace("\u00a0", "\\u00a0")),
+                message.format(seen=_shown(seen)),
                 confidence=1.0,
                 fix=Fix.replace(start, end, new, Applicability.SAFE),
                 evidence={"found": seen, "replacement": new},
@@ -160,9 +165,9 @@ def _pattern_findings(
 def normalize_findings(doc: Document) -> list[Finding]:
     """Every normalize finding for one document, in source order."""
     found = mojibake_findings(doc) + control_findings(doc)
-    found += _pattern_findings(doc, _SPACE_RUN, "NORM003", "run of {seen!r} spaces", " ")
+    found += _pattern_findings(doc, _SPACE_RUN, "NORM003", "run of {seen} spaces", " ")
     found += _pattern_findings(doc, _SPACE_BEFORE_PUNCT, "NORM004", "space before punctuation", "")
-    found += _pattern_findings(doc, _DOUBLED, "NORM005", "doubled punctuation {seen!r}", None)
+    found += _pattern_findings(doc, _DOUBLED, "NORM005", "doubled punctuation {seen}", None)
     if doc.format == "txt":
         found += _pattern_findings(doc, _TRAILING, "NORM006", "trailing whitespace", "")
     # A control character inside a space run, or mojibake over a doubled mark: keep the first claim.

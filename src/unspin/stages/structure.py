@@ -250,20 +250,49 @@ def _dedent(text: str, width: int) -> str:
     return text[k:]
 
 
+def _marker_width(match: re.Match[str], text: str) -> int:
+    """The column where a list item's text starts (tabs count as four columns)."""
+    return len(text[: match.start("text")].expandtabs(4))
+
+
+def _indent_width(text: str) -> int:
+    return len(text.expandtabs(4)) - len(text.expandtabs(4).lstrip(" "))
+
+
 def _scan_list(lines: list[_Line], i: int, blocks: list[RawBlock], markdown: bool) -> int:
     first = _ORDERED.match(lines[i].text)
     kind = "ordered_list" if first else "bullet_list"
     pattern = _ORDERED if first else _BULLET
+    # Each item: its own text lines, then the lines of the lists nested in it, kept as Markdown
+    # relative to the item's text column so that nesting survives into the clean article.
     items: list[list[str]] = []
+    nested: list[list[str]] = []
     start = lines[i].start
     end = lines[i].end
     j = i
     first_number = int(first.group("number")) if first else 1
+    base_indent = _indent_width(lines[i].text)
+    content_column = base_indent + 2
+    nested_indent = content_column
     while j < len(lines):
         line = lines[j]
+        if items and _indent_width(line.text) >= content_column and not line.blank:
+            sub = _ORDERED.match(line.text) or _BULLET.match(line.text)
+            if sub or nested[-1]:
+                # A nested list item, or a line of one (more indented than this list's items), kept
+                # relative to the first nested line's indent.
+                if not nested[-1]:
+                    nested_indent = _indent_width(line.text)
+                expanded = line.text.expandtabs(4)
+                nested[-1].append(expanded[min(nested_indent, _indent_width(line.text)) :].rstrip())
+                end = line.end
+                j += 1
+                continue
         item = pattern.match(line.text)
-        if item:
+        if item and _indent_width(line.text) < content_column:
             items.append([item.group("text")])
+            nested.append([])
+            content_column = _marker_width(item, line.text)
             end = line.end
             j += 1
             continue
@@ -281,6 +310,9 @@ def _scan_list(lines: list[_Line], i: int, blocks: list[RawBlock], markdown: boo
                 and re.match(r"^(?: {2,}|\t)\S", lines[k].text)
                 and not (markdown and _FENCE.match(lines[k].text.strip()))
             ):
+                if nested[-1] or _ORDERED.match(lines[k].text) or _BULLET.match(lines[k].text):
+                    j = k
+                    continue
                 items[-1].append(lines[k].text)
                 end = lines[k].end
                 j = k + 1
@@ -292,7 +324,9 @@ def _scan_list(lines: list[_Line], i: int, blocks: list[RawBlock], markdown: boo
         items[-1].append(line.text)
         end = line.end
         j += 1
-    texts = [_join(parts) for parts in items]
+    texts = [
+        _join(parts) + "".join(f"\n{sub}" for sub in subs) for parts, subs in zip(items, nested, strict=True)
+    ]
     blocks.append(RawBlock(kind, start, end, items=texts, first_number=first_number, lines=j - i))
     return j
 
@@ -471,6 +505,30 @@ def _items(block: dict[str, Any]) -> list[str]:
     return [str(item) for item in block.get("items", [])]
 
 
+def _list_item(marker: str, item: str) -> str:
+    """One Markdown list item; the lines of its nested lists are indented to its text column."""
+    head, *nested = item.split("\n")
+    pad = " " * len(marker)
+    return marker + head + "".join(f"\n{pad}{line}" if line else "\n" for line in nested)
+
+
+def _plain_nested(lines: list[str]) -> list[str]:
+    """Nested list lines as plain text: bullets dropped, ordered numbers kept, one item per part."""
+    out: list[str] = []
+    for line in lines:
+        ordered = _ORDERED.match(line)
+        bullet = _BULLET.match(line)
+        if ordered:
+            out.append(f"{ordered.group('number')}. {strip_inline_markup(ordered.group('text'))}")
+        elif bullet:
+            out.append(strip_inline_markup(bullet.group("text")))
+        elif line.strip() and out:
+            out[-1] += " " + strip_inline_markup(line.strip())
+        elif line.strip():
+            out.append(strip_inline_markup(line.strip()))
+    return out
+
+
 def plain_text(structure: dict[str, Any]) -> str:
     """The article as plain text: title, then every heading, paragraph and list item, separated by
     blank lines; ordered items keep their numbers. Code and tables are not prose and are left out."""
@@ -488,11 +546,15 @@ def plain_text(structure: dict[str, Any]) -> str:
                 parts.append(strip_inline_markup(f"{block['label']}: {block['text']}"))
             elif kind == "ordered_list":
                 first = int(block.get("start", 1))
-                parts.extend(
-                    f"{first + k}. {strip_inline_markup(item)}" for k, item in enumerate(_items(block))
-                )
+                for k, item in enumerate(_items(block)):
+                    head, *nested = item.split("\n")
+                    parts.append(f"{first + k}. {strip_inline_markup(head)}")
+                    parts.extend(_plain_nested(nested))
             elif kind == "bullet_list":
-                parts.extend(strip_inline_markup(item) for item in _items(block))
+                for item in _items(block):
+                    head, *nested = item.split("\n")
+                    parts.append(strip_inline_markup(head))
+                    parts.extend(_plain_nested(nested))
     return "\n\n".join(p for p in parts if p.strip()) + "\n" if parts else ""
 
 
@@ -512,9 +574,11 @@ def to_markdown(structure: dict[str, Any]) -> str:
                 parts.append(f"**{block['label']}:** {block['text']}")
             elif kind == "ordered_list":
                 first = int(block.get("start", 1))
-                parts.append("\n".join(f"{first + k}. {item}" for k, item in enumerate(_items(block))))
+                parts.append(
+                    "\n".join(_list_item(f"{first + k}. ", item) for k, item in enumerate(_items(block)))
+                )
             elif kind == "bullet_list":
-                parts.append("\n".join(f"- {item}" for item in _items(block)))
+                parts.append("\n".join(_list_item("- ", item) for item in _items(block)))
             elif kind == "code":
                 text = block.get("text", "")
                 fence = "```" if "```" not in text else "~~~~"
