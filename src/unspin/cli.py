@@ -388,9 +388,9 @@ def rules(
             typer.echo(f"## {heading}\n{text}\n")
         return
     if output_format == "json":
-        typer.echo(json.dumps([r.as_dict() for r in table.values()], indent=2))
+        typer.echo(json.dumps([table[c].as_dict() for c in sorted(table)], indent=2))
         return
-    for rule in table.values():
+    for rule in (table[c] for c in sorted(table)):
         typer.echo(f"{rule.code:<9} {rule.category.value:<12} {rule.name:<34} {rule.summary}")
 
 
