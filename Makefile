@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup system-deps languagetool run test lint format bench bench-fast clean-output
+.PHONY: setup thesaurus-deps browser-deps languagetool run test lint format bench bench-fast clean-output
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -14,23 +14,23 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test]'
 	touch $(STAMP)
 
-# Debian packages: Chromium for the HTML report browser tests, the MyThes thesaurus for spin candidates.
-system-deps:
-	@missing=""; \
-	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
-	[ -f /usr/share/mythes/th_en_US_v2.dat ] || missing="$$missing mythes-en-us"; \
-	if [ -n "$$missing" ]; then \
-	  if [ "$$(id -u)" = 0 ]; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
-	  else \
-	    echo "unspin: install these Debian packages first (needs root):$$missing" >&2; exit 2; \
-	  fi; \
-	fi
+# Debian packages, installed when missing (apt-get needs root). MyThes is the spin engine's third thesaurus
+# (optional: without it the engine uses Moby and WordNet only); Chromium drives the HTML report's browser
+# tests (required by `make test`).
+APT_INSTALL = apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq
+
+thesaurus-deps:
+	@[ -f /usr/share/mythes/th_en_US_v2.dat ] || [ "$$(id -u)" != 0 ] || { $(APT_INSTALL) mythes-en-us >/dev/null; }
+	@[ -f /usr/share/mythes/th_en_US_v2.dat ] || echo "unspin: note: Debian package mythes-en-us not installed (optional thesaurus)" >&2
+
+browser-deps:
+	@command -v chromium >/dev/null 2>&1 || [ "$$(id -u)" != 0 ] || { $(APT_INSTALL) chromium >/dev/null; }
+	@command -v chromium >/dev/null 2>&1 || { echo "unspin: install the Debian package chromium (needs root) for the browser tests" >&2; exit 2; }
 
 languagetool: $(STAMP)
 	$(BIN)/unspin languagetool install
 
-setup: $(STAMP) languagetool
+setup: $(STAMP) thesaurus-deps languagetool
 
 run: setup
 	$(BIN)/unspin clean input/ --out output/
@@ -43,7 +43,7 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix src tests bench
 	$(BIN)/ruff format src tests bench
 
-test: setup system-deps lint
+test: setup browser-deps lint
 	$(BIN)/python -m pytest
 
 bench: setup
