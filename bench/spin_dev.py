@@ -29,11 +29,13 @@ from bench.common import load_corpus, spun_versions
 from unspin.lexicons.webspin import load as load_lexicon
 from unspin.lm import TrigramLM
 from unspin.spin.decide import decide
+from unspin.spin.detect import SentenceSearch
 from unspin.spin.detector import RATE_FLOOR, builtin_detector, document_rate, fit_logistic
 from unspin.spin.engine import SpinEngine, keyphrase_spans
-from unspin.spin.params import builtin_params
+from unspin.spin.features import document_lemmas
+from unspin.spin.params import builtin_params, with_overrides
 from unspin.spin.scoring import SentenceScorer
-from unspin.spin.slots import sentence_slots
+from unspin.spin.slots import doubtful_names, sentence_slots
 from unspin.spin.thesaurus import Thesaurus
 from unspin.stages.parse import load_nlp
 
@@ -64,7 +66,12 @@ def _overlapping(start: int, end: int, gold: list[Any]) -> list[int]:
 
 
 def _engine(args: argparse.Namespace) -> SpinEngine:
-    return SpinEngine(Thesaurus.load(), load_lexicon(), TrigramLM.load(), builtin_params())
+    overrides: dict[str, float] = {}
+    for item in args.set or []:
+        name, _, value = item.partition("=")
+        overrides[name.strip()] = float(value)
+    params = with_overrides(builtin_params(), overrides)
+    return SpinEngine(Thesaurus.load(), load_lexicon(), TrigramLM.load(), params)
 
 
 # ------------------------------------------------------------------------------------------ evaluate
@@ -140,13 +147,16 @@ def breakdown(args: argparse.Namespace) -> int:
         if not item.gold:
             continue
         doc = nlp(item.text)
+        lemmas = document_lemmas(doc)
         blocked = keyphrase_spans(item.text, item.keyphrase)
+        doubtful = doubtful_names(doc, engine.is_common_word)
         for sent in doc.sents:
-            slots = sentence_slots(sent, blocked)
+            slots = sentence_slots(sent, blocked, doubtful)
             if len(slots) < 2:
                 continue
             spans = {(s.i, s.j): s for s in gen.spans(slots, item.text)}
             scorer = SentenceScorer(lm, [s.word for s in slots])
+            search = SentenceSearch(slots, item.text, scorer, gen, params, lemmas)
             for e in item.gold:
                 if not sent.start_char <= e.spun_start < sent.end_char:
                     continue
@@ -167,7 +177,15 @@ def breakdown(args: argparse.Namespace) -> int:
                     (p for p in span.proposals if p.realise(gen.words_of)[0].lower() == target), None
                 )
                 if right is None:
-                    counts["original not among candidates"] += 1
+                    scored = search._score(span)
+                    ranked = [r[2] for r in scored.ranked] if scored is not None else []
+                    variant = next((p for p in ranked if p.replacement.lower() == target), None)
+                    if variant is None:
+                        counts["original not among candidates"] += 1
+                    else:
+                        counts["original as an inflection variant"] += 1
+                        if ranked[0] is variant:
+                            counts["  variant ranked first"] += 1
                     continue
                 counts["original among candidates"] += 1
                 a, b = i + 1, j + 1
@@ -176,12 +194,12 @@ def breakdown(args: argparse.Namespace) -> int:
                         counts["  dropped by gate_fit"] += 1
                     if params.skip_oov and not all(gen.known(w) for w in scorer.seq[a:b]):
                         counts["  dropped by the unknown-word gate"] += 1
-                ranked = sorted(
-                    span.proposals,
-                    key=lambda p: -(scorer.left_score(a, p.probe) + p.prior * params.prior_weight),
-                )
-                if ranked.index(right) >= params.top_k:
-                    counts["  beyond top_k"] += 1
+                scored = search._score(span)
+                ranked = [r[2] for r in scored.ranked] if scored is not None else []
+                if right not in ranked:
+                    counts["  dropped by the cheap filter"] += 1
+                elif ranked[0] is right:
+                    counts["  ranked first"] += 1
                 if scorer.delta(a, b, right.words) > 0:
                     counts["  model prefers the original"] += 1
     total = counts.pop("edits")
@@ -207,6 +225,13 @@ def dump(args: argparse.Namespace) -> int:
                 row = {"key": item.key, "slug": item.slug, "clean": not item.gold, "gold": len(item.gold)}
                 row |= {"words": words, "observed": w.observed, "features": w.features, "ids": ids}
                 out.write(json.dumps(row, ensure_ascii=False) + "\n")
+            if args.hits:
+                with args.hits.open("a", encoding="utf-8") as hits:
+                    for h in analysis.hits:
+                        ids = _overlapping(h.start, h.end, item.gold)
+                        row = {"key": item.key, "slug": item.slug, "clean": not item.gold, "ids": ids}
+                        row |= {"observed": h.observed, "replacement": h.replacement, "features": h.features}
+                        hits.write(json.dumps(row, ensure_ascii=False) + "\n")
     print(f"wrote {args.dump}")
     return 0
 
@@ -259,7 +284,7 @@ def fit(args: argparse.Namespace) -> int:
     print(f"{len(rows)} words ({sum(y)} spun), {gold_total} gold edits, {clean_words} clean words")
     print("cross-validated (article-grouped) word detector:")
     print("thr   flagged prec   recall clean/1k")
-    for thr in (0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95):
+    for thr in (0.5, 0.6, 0.65, 0.7, 0.72, 0.75, 0.8, 0.85, 0.9, 0.95):
         flagged = [i for i, p in enumerate(predicted) if p >= thr and not rows[i]["clean"]]
         correct = sum(y[i] for i in flagged)
         recalled = {(rows[i]["key"], k) for i in flagged for k in rows[i]["ids"]}
@@ -279,6 +304,37 @@ def fit(args: argparse.Namespace) -> int:
     return 0
 
 
+def fit_repair(args: argparse.Namespace) -> int:
+    """Fit the repair confidence (``[model.calibration]``) from a --hits file, article-grouped CV."""
+    rows = [json.loads(line) for line in args.fit_repair.open(encoding="utf-8")]
+    names = sorted(n for n in rows[0]["features"] if n not in ("log_odds", "lexicon"))
+    x = [[r["features"][n] for n in names] for r in rows]
+    y = [1 if r["ids"] else 0 for r in rows]
+    slugs = sorted({r["slug"] for r in rows})
+    fold_of = {s: k % FOLDS for k, s in enumerate(slugs)}
+    predicted = [0.0] * len(rows)
+    for k in range(FOLDS):
+        train = [i for i, r in enumerate(rows) if fold_of[r["slug"]] != k]
+        bias, weights = fit_logistic([x[i] for i in train], [y[i] for i in train], l2=args.l2)
+        for i, r in enumerate(rows):
+            if fold_of[r["slug"]] == k:
+                predicted[i] = _sigmoid(bias + sum(w * v for w, v in zip(weights, x[i], strict=True)))
+    print(f"{len(rows)} hits ({sum(y)} on gold edits); cross-validated repair confidence:")
+    print("thr   hits  prec   clean hits")
+    for thr in (0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95):
+        chosen = [i for i, p in enumerate(predicted) if p >= thr]
+        spun = [i for i in chosen if not rows[i]["clean"]]
+        correct = sum(y[i] for i in spun)
+        clean = len(chosen) - len(spun)
+        print(f"{thr:.2f} {len(spun):5d} {correct / max(1, len(spun)):.3f} {clean:5d}")
+    bias, weights = fit_logistic(x, y, l2=args.l2)
+    print("\n[model.calibration]")
+    print(f"bias = {bias:.4f}")
+    for name, w in zip(names, weights, strict=True):
+        print(f"{name} = {w:.4f}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rates", default="0.08,0.12,0.15")
@@ -286,11 +342,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--limit", type=int)
     parser.add_argument("--dump", type=Path, help="write word rows (features + labels) to this file")
     parser.add_argument("--fit", type=Path, help="fit the detector from a --dump file")
+    parser.add_argument("--hits", type=Path, help="with --dump: also write repair-search hits here")
+    parser.add_argument("--fit-repair", type=Path, help="fit the repair confidence from a --hits file")
     parser.add_argument("--l2", type=float, default=1.0)
     parser.add_argument("--breakdown", action="store_true")
+    parser.add_argument("--set", action="append", metavar="NAME=VALUE", help="override a model number")
     args = parser.parse_args(argv)
     if args.fit:
         return fit(args)
+    if args.fit_repair:
+        return fit_repair(args)
     if args.dump:
         return dump(args)
     if args.breakdown:

@@ -15,7 +15,7 @@ from bench.common import load_corpus
 from unspin.lexicons.webspin import load as load_lexicon
 from unspin.lm import TrigramLM
 from unspin.spin.engine import SpinEngine, keyphrase_spans
-from unspin.spin.params import builtin_params
+from unspin.spin.params import builtin_params, with_overrides
 from unspin.spin.thesaurus import Thesaurus
 from unspin.stages.parse import load_nlp
 
@@ -24,9 +24,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--split", default="tune", choices=("tune", "heldout", "all"))
+    parser.add_argument("--set", action="append", metavar="NAME=VALUE", help="override a model number")
     args = parser.parse_args(argv)
     started = time.perf_counter()
-    engine = SpinEngine(Thesaurus.load(), load_lexicon(), TrigramLM.load(), builtin_params())
+    overrides = {name.strip(): float(value) for name, _, value in (i.partition("=") for i in args.set or [])}
+    params = with_overrides(builtin_params(), overrides)
+    engine = SpinEngine(Thesaurus.load(), load_lexicon(), TrigramLM.load(), params)
     load_seconds = time.perf_counter() - started
     nlp = load_nlp()
     articles = load_corpus(split=args.split)

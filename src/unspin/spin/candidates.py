@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from unspin.lexicons.webspin import Condition, SpinEntry, SpinLexicon
-from unspin.spin.inflect import inflect
+from unspin.spin.inflect import inflect, noun_lemma
 from unspin.spin.slots import Slot
 from unspin.spin.thesaurus import Thesaurus
 
@@ -40,6 +40,21 @@ class Proposal:
     tag: str = ""  # Penn tag to inflect for; "" = use ``base`` as it is
     probe: str = ""  # first model word of ``base``, for the cheap filter
     _realised: tuple[str, tuple[str, ...]] | None = None
+    _variants: dict[str, Proposal | None] = field(default_factory=dict)
+
+    def variant(self, tag: str, log_prior: float) -> Proposal | None:
+        """The same thesaurus candidate inflected for ``tag`` instead, with an extra channel cost; None
+        when that form is the one already proposed or the candidate is not a single word."""
+        if tag not in self._variants:
+            found = None
+            if self.kind == "thesaurus" and " " not in self.base and tag != self.tag:
+                other = Proposal(
+                    self.base, self.prior + log_prior, self.sources, self.kind, tag=tag, probe=self.probe
+                )
+                if inflect(self.base, tag) != (inflect(self.base, self.tag) if self.tag else self.base):
+                    found = other
+            self._variants[tag] = found
+        return self._variants[tag]
 
     def realise(self, words_of: Callable[[str], list[str]]) -> tuple[str, tuple[str, ...]]:
         if self._realised is None:
@@ -228,6 +243,9 @@ class CandidateGenerator:
             if tok.pos_ not in CONTENT_POS:
                 return span
             lemma = tok.lemma_.lower()
+            if tok.tag_ in ("NNP", "NNPS"):
+                # spaCy does not lemmatise names; a capitalised common word needs its noun lemma.
+                lemma = noun_lemma(observed)
             keys = [observed] + ([lemma] if lemma != observed else [])
         else:
             keys = [observed]

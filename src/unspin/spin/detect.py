@@ -2,24 +2,32 @@
 
 For a span with observed words *s* and a candidate original *c*:
 
-    log-odds(spun from c) = Δ_LM(c) / T + ln P(s | c) + ln(ρ / (1 − ρ))
+    log-odds(spun from c) = Δ_LM(c) / T + λ ln P(s | c) + β ln(1 + n_doc(c)) + ln(ρ / (1 − ρ))
 
 where Δ_LM is how much more probable the trigram model finds the sentence with *c* in place of *s*,
 T tempers the model's over-confidence, P(s | c) is the spinner's channel probability (1 / fan-out of c's
-thesaurus entry, 1 for a lexicon entry) and ρ the share of words a spinner replaces. The span's spin
-log-odds sum over candidates (log-sum-exp). Edits are committed greedily, best first, and the spans
+thesaurus entry, 1 for a lexicon entry), n_doc(c) counts the other places the document uses *c* (a
+spinner rewrites one occurrence of a topic word and leaves the rest) and ρ the share of words a spinner
+replaces. The span's spin log-odds sum over its best ``top_k`` candidates (log-sum-exp).
+
+Scoring every thesaurus candidate exactly is too slow (a common word has ~100 of them), so a first filter
+ranks them by ln P(c | two left words) plus the channel and document terms and keeps ``prefilter_k``
+for the exact, two-sided comparison. Edits are committed greedily, best first, and the spans
 around each edit are re-scored in the repaired context, so two adjacent spun words ("chance components")
 are undone one after the other.
 """
 
 from __future__ import annotations
 
+import heapq
 import math
+from collections import Counter
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 
 from unspin.spin.candidates import CandidateGenerator, Proposal, SpanCandidates
-from unspin.spin.inflect import match_case
+from unspin.spin.inflect import match_case, noun_lemma
 from unspin.spin.params import SpinParams
 from unspin.spin.scoring import SentenceScorer
 from unspin.spin.slots import Slot
@@ -50,6 +58,23 @@ class Scored:
     fit: float
 
 
+_UNINFLECTED_TAGS = frozenset({"NN", "NNP", "VB", "VBP"})
+
+
+@dataclass(frozen=True)
+class CandidateEvidence:
+    """A first-pass span's best candidate, as detector evidence."""
+
+    i: int
+    j: int
+    log_odds: float
+    delta: float  # LM gain of the best candidate, nats
+    prior: float  # its channel log-probability
+    sources: float  # how many thesauri list it
+    margin: float  # its score lead over the runner-up
+    base: str  # its uninflected text
+
+
 def _logsumexp(values: list[float]) -> float:
     top = max(values)
     return top + math.log(sum(math.exp(v - top) for v in values))
@@ -65,7 +90,9 @@ class SentenceSearch:
         scorer: SentenceScorer,
         generator: CandidateGenerator,
         params: SpinParams,
+        doc_lemmas: Counter[str] | None = None,
     ):
+        self.doc_lemmas: Counter[str] = doc_lemmas if doc_lemmas is not None else Counter()
         self.slots = slots
         self.text = text
         self.scorer = scorer
@@ -80,6 +107,47 @@ class SentenceSearch:
         if any(self.consumed[span.i : span.j]):
             return None
         return self.pos[span.i], self.pos[span.j - 1] + 1
+
+    def _prefilter(self, proposals: list[Proposal], a: int) -> tuple[list[Proposal], dict[str, int]]:
+        """Every lexicon and compound proposal, plus the ``prefilter_k`` thesaurus candidates that rank
+        best by ln P(first word | two left words) + channel and document terms; and the document uses of
+        each thesaurus candidate's base form."""
+        params = self.params
+        seq = self.scorer.seq
+        ln_prob = self.scorer.lm.ln_prob
+        prev1, prev2 = seq[a - 1], seq[a - 2] if a >= 2 else None
+        doc = self.doc_lemmas
+        w_prior, w_doc = params.prefilter_prior_weight, params.prefilter_doc_weight
+        left: dict[str, float] = {}  # many proposals share a first word: score each once
+        in_doc: dict[str, int] = {}
+        others: list[Proposal] = []
+        keyed: list[tuple[float, Proposal]] = []
+        for p in proposals:
+            if p.kind != "thesaurus":
+                others.append(p)
+                continue
+            score = left.get(p.probe)
+            if score is None:
+                score = left[p.probe] = ln_prob(p.probe, prev1, prev2)
+            score += p.prior * w_prior
+            uses = doc.get(p.base, 0)
+            if uses:
+                in_doc[p.base] = uses
+                score += math.log1p(uses) * w_doc
+            keyed.append((score, p))
+        best = heapq.nlargest(params.prefilter_k, keyed, key=itemgetter(0))
+        return others + [p for _, p in best], in_doc
+
+    def _variant_tag(self, span: SpanCandidates) -> str:
+        """For one uninflected noun or verb, the "-s" form its original may have had: a spinner that
+        swaps "needs" for a noun sense ("insufficiency") cannot carry the verb's ending over."""
+        if span.j - span.i != 1:
+            return ""
+        slot = self.slots[span.i]
+        tag = slot.token.tag_
+        if tag not in _UNINFLECTED_TAGS or slot.word != noun_lemma(slot.word):
+            return ""
+        return "VBZ" if tag.startswith("VB") else "NNS"
 
     def _score(self, span: SpanCandidates) -> Scored | None:
         where = self._positions(span)
@@ -96,27 +164,41 @@ class SentenceSearch:
         if cheap_kinds and params.skip_oov and not all(self.generator.known(w) for w in self.scorer.seq[a:b]):
             # The model cannot judge a word it does not know: any known candidate would look better.
             return None
-        # Many proposals share a first word: score each first word once.
-        left: dict[str, float] = {}
-        for p in span.proposals:
-            if p.probe not in left:
-                left[p.probe] = self.scorer.left_score(a, p.probe)
-        pre = sorted(span.proposals, key=lambda p: -(left[p.probe] + p.prior * params.prior_weight))
-        kept = [p for p in pre if p.kind != "thesaurus"] + [p for p in pre if p.kind == "thesaurus"][
-            : params.top_k
-        ]
+        doc = self.doc_lemmas
+        kept, in_doc = self._prefilter(span.proposals, a)
         ranked: list[tuple[float, float, Proposal]] = []
         observed = self.scorer.seq[a:b]
+        words_of, known = self.generator.words_of, self.generator.known
         for proposal in kept:
-            _, words = proposal.realise(self.generator.words_of)
-            if list(words) == observed or not all(self.generator.known(w) for w in words):
+            _, words = proposal.realise(words_of)
+            if list(words) == observed or not all(known(w) for w in words):
                 continue
-            delta = self.scorer.delta(a, b, proposal.words)
+            delta = self.scorer.delta(a, b, words)
             score = delta / params.temperature + proposal.prior * params.prior_weight
+            uses = in_doc.get(proposal.base, 0) if proposal.kind == "thesaurus" else doc.get(proposal.base, 0)
+            if uses:
+                score += math.log1p(uses) * params.doc_weight
             ranked.append((score, delta, proposal))
         if not ranked:
             return None
         ranked.sort(key=lambda r: (-r[0], r[2].replacement))
+        variant_tag = self._variant_tag(span)
+        if variant_tag:
+            for _, _, proposal in ranked[: params.variant_k]:
+                variant = proposal.variant(variant_tag, params.variant_log_prior)
+                if variant is None:
+                    continue
+                _, words = variant.realise(words_of)
+                if list(words) == observed or not all(known(w) for w in words):
+                    continue
+                delta = self.scorer.delta(a, b, words)
+                score = delta / params.temperature + variant.prior * params.prior_weight
+                uses = in_doc.get(variant.base, 0)
+                if uses:
+                    score += math.log1p(uses) * params.doc_weight
+                ranked.append((score, delta, variant))
+            ranked.sort(key=lambda r: (-r[0], r[2].replacement))
+        ranked = ranked[: params.top_k]
         log_odds = _logsumexp([r[0] for r in ranked]) + params.spin_log_prior
         return Scored(span, log_odds, ranked[0][2], ranked, fit)
 
@@ -155,15 +237,24 @@ class SentenceSearch:
         for k in range(span.j, len(self.pos)):
             self.pos[k] += shift
 
-    def first_pass_evidence(self) -> list[tuple[int, int, float, float, float, float, float]]:
-        """(i, j, log-odds, LM gain, prior, sources, margin) of every first-pass span."""
+    def first_pass_evidence(self) -> list[CandidateEvidence]:
+        """What the first pass found for each span, before anything was committed."""
         rows = []
         for scored in self.first_pass:
             score, delta, best = scored.ranked[0]
             second = scored.ranked[1][0] if len(scored.ranked) > 1 else score - 10.0
             sources = float(len([s for s in best.sources if s != "lexicon"]))
             rows.append(
-                (scored.span.i, scored.span.j, scored.log_odds, delta, best.prior, sources, score - second)
+                CandidateEvidence(
+                    scored.span.i,
+                    scored.span.j,
+                    scored.log_odds,
+                    delta,
+                    best.prior,
+                    sources,
+                    score - second,
+                    best.base,
+                )
             )
         return rows
 

@@ -14,7 +14,7 @@ from unspin.spin.features import add_candidate_features, document_lemmas, slot_f
 from unspin.spin.inflect import match_case
 from unspin.spin.params import SpinParams
 from unspin.spin.scoring import SentenceScorer
-from unspin.spin.slots import sentence_slots
+from unspin.spin.slots import doubtful_names, sentence_slots
 from unspin.spin.thesaurus import Thesaurus
 
 
@@ -52,6 +52,10 @@ class SpinEngine:
         self.params = params
         self.generator = CandidateGenerator(thesaurus, lexicon, lm.known, lm.words)
 
+    def is_common_word(self, word: str) -> bool:
+        """A frequent English word that some thesaurus lists (a capitalised one is hardly a name)."""
+        return _zipf(word) >= self.params.common_zipf and self.thesaurus.lists(word)
+
     def detect(self, nlp_doc: Any, text: str, blocked: list[tuple[int, int]]) -> list[SpinHit]:
         """Repair-search hits over a spaCy Doc whose offsets index ``text``; ``blocked`` is never touched."""
         return self.analyse(nlp_doc, text, blocked).hits
@@ -61,17 +65,18 @@ class SpinEngine:
         hits: list[SpinHit] = []
         words: list[WordEvidence] = []
         lemmas = document_lemmas(nlp_doc)
+        doubtful = doubtful_names(nlp_doc, self.is_common_word)
         for sent in nlp_doc.sents:
-            slots = sentence_slots(sent, blocked)
+            slots = sentence_slots(sent, blocked, doubtful)
             if len(slots) < 2:
                 continue
             scorer = SentenceScorer(self.lm, [s.word for s in slots])
             features = slot_features(slots, scorer, self.thesaurus, self.lm.known, _zipf, lemmas)
             spans = self.generator.spans(slots, text)
-            search = SentenceSearch(slots, text, scorer, self.generator, self.params)
+            search = SentenceSearch(slots, text, scorer, self.generator, self.params, lemmas)
             if spans:
                 hits.extend(search.run(spans))
-            add_candidate_features(features, search.first_pass_evidence())
+            add_candidate_features(features, search.first_pass_evidence(), self.thesaurus, lemmas)
             best: dict[int, Any] = {}
             for scored in search.first_pass:
                 for k in range(scored.span.i, scored.span.j):

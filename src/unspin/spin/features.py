@@ -27,6 +27,7 @@ from typing import Any
 
 from spacy.lang.en.stop_words import STOP_WORDS
 
+from unspin.spin.detect import CandidateEvidence
 from unspin.spin.scoring import SentenceScorer
 from unspin.spin.slots import Slot
 from unspin.spin.thesaurus import MOBY, MYTHES, WORDNET, Thesaurus
@@ -88,9 +89,9 @@ def slot_features(
             lemma_heads, lemma_mask = thesaurus.listing(lemma)
             heads, mask = max(heads, lemma_heads), mask | lemma_mask
         word_zipf = zipf(word)
-        # Candidate originals this document uses elsewhere: the spinner left other occurrences alone.
-        in_doc = {h for key in {word, lemma} for h in thesaurus.heads_of(key) if doc_lemmas.get(h)}
-        in_doc.discard(lemma)
+        # Thesaurus neighbours this document uses elsewhere: candidate originals the spinner left alone
+        # in other places, and a measure of how well the word belongs to the document's topic.
+        in_doc, neighbours = coherence(thesaurus, {word, lemma}, doc_lemmas)
         odd_capital = slot.text_is_capitalised and not slot.sentence_initial
         features = {
             "lp": lp[t],
@@ -113,7 +114,8 @@ def slot_features(
             "compound_part": 1.0 if slot.in_compound else 0.0,
             "stop_word": 1.0 if word in STOP_WORDS else 0.0,
             "doc_repeat": math.log1p(max(0, doc_lemmas.get(lemma, 0) - 1)),
-            "doc_originals": math.log1p(len(in_doc)),
+            "coherence": math.log1p(in_doc),
+            "coherence_share": in_doc / neighbours if neighbours else 0.0,
         }
         for pos in _POS_FEATURES:
             features[f"pos_{pos.lower()}"] = 1.0 if slot.token.pos_ == pos else 0.0
@@ -121,22 +123,37 @@ def slot_features(
     return found
 
 
+def coherence(thesaurus: Thesaurus, terms: set[str], doc_lemmas: Counter[str]) -> tuple[int, int]:
+    """(thesaurus neighbours of ``terms`` that the document uses, all their thesaurus neighbours).
+
+    A word in its intended sense has relatives throughout the document ("card" among "library",
+    "borrow", "ticket"); a spinner's wrong-sense synonym ("bower" for *card*) has few.
+    """
+    neighbours: set[str] = set()
+    for term in terms:
+        neighbours.update(thesaurus.heads_of(term))
+    neighbours -= terms
+    return sum(1 for h in neighbours if doc_lemmas.get(h)), len(neighbours)
+
+
 def add_candidate_features(
     features: dict[int, dict[str, float]],
-    first_pass: list[tuple[int, int, float, float, float, float, float]],
+    first_pass: list[CandidateEvidence],
+    thesaurus: Thesaurus,
+    doc_lemmas: Counter[str],
 ) -> None:
     """Add the repair search's first-pass evidence to each slot.
 
-    ``first_pass`` holds (first slot, end slot, log-odds, LM gain, channel prior, sources, margin) for
-    every span the search scored before committing anything. A slot takes the best-scoring span that
-    covers it.
+    A slot takes the best-scoring span that covers it: its log-odds, LM gain, channel prior, sources,
+    margin and length, how often the document uses the candidate elsewhere and how well the candidate
+    fits the document's vocabulary compared with the observed word (``cand_coherence_gain``).
     """
-    best: dict[int, tuple[float, float, float, float, float, float]] = {}
-    for i, j, log_odds, delta, prior, sources, margin in first_pass:
-        for k in range(i, j):
+    best: dict[int, CandidateEvidence] = {}
+    for row in first_pass:
+        for k in range(row.i, row.j):
             current = best.get(k)
-            if current is None or log_odds > current[0]:
-                best[k] = (log_odds, delta, prior, sources, margin, float(j - i))
+            if current is None or row.log_odds > current.log_odds:
+                best[k] = row
     for k, values in features.items():
         found = best.get(k)
         if found is None:
@@ -148,15 +165,21 @@ def add_candidate_features(
                 cand_sources=0.0,
                 cand_margin=0.0,
                 cand_span=0.0,
+                cand_in_doc=0.0,
+                cand_coherence=0.0,
+                cand_coherence_gain=0.0,
             )
             continue
-        log_odds, delta, prior, sources, margin, span = found
+        in_doc, _ = coherence(thesaurus, {found.base}, doc_lemmas)
         values.update(
             cand=1.0,
-            cand_log_odds=_clip(log_odds, _LOG_ODDS_RANGE),
-            cand_delta=_clip(delta, _DELTA_RANGE),
-            cand_prior=prior,
-            cand_sources=sources,
-            cand_margin=min(margin, 10.0),
-            cand_span=span,
+            cand_log_odds=_clip(found.log_odds, _LOG_ODDS_RANGE),
+            cand_delta=_clip(found.delta, _DELTA_RANGE),
+            cand_prior=found.prior,
+            cand_sources=found.sources,
+            cand_margin=min(found.margin, 10.0),
+            cand_span=float(found.j - found.i),
+            cand_in_doc=math.log1p(doc_lemmas.get(found.base, 0)),
+            cand_coherence=math.log1p(in_doc),
+            cand_coherence_gain=math.log1p(in_doc) - values["coherence"],
         )

@@ -19,6 +19,15 @@ def _inflect_word(lemma: str, tag: str) -> str:
     return forms[0] if forms else lemma
 
 
+@lru_cache(maxsize=50_000)
+def noun_lemma(word: str) -> str:
+    """The singular of a lower-case noun ("sessions" → "session"); the word itself when unknown."""
+    from lemminflect import getLemma
+
+    lemmas = getLemma(word, upos="NOUN")
+    return lemmas[0] if lemmas else word
+
+
 def inflect(candidate: str, tag: str) -> str:
     """Inflect a (possibly multi-word) lemma for a Penn tag.
 

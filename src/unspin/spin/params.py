@@ -21,7 +21,16 @@ class SpinParams:
     spin_log_prior: float = -2.2  # ln(ρ / (1 − ρ)) for a spin rate ρ ≈ 0.1
     detect_log_odds: float = 0.0  # a span is reported when its spin log-odds reach this
     gate_fit: float = 2.0  # multi-word thesaurus spans whose context PMI is above this are not searched
-    top_k: int = 12  # thesaurus candidates per span kept after the cheap left-context filter
+    top_k: int = 12  # best candidates per span whose scores add up to the span's spin log-odds
+    prefilter_k: int = 24  # thesaurus candidates per span kept by the cheap left-context filter
+    prefilter_prior_weight: float = 0.25  # channel term's weight in the cheap filter
+    prefilter_doc_weight: float = 2.0  # weight of ln(1 + uses of the candidate elsewhere) in the cheap filter
+    common_zipf: float = 3.5  # a lone capitalised "name" this frequent in lower case is treated as a word
+    doc_weight: float = 1.5
+    variant_k: int = 6  # best candidates of an uninflected noun or verb also tried in their "-s" form
+    variant_log_prior: float = (
+        -2.0
+    )  # ln P(the spinner dropped the ending) added to such a variant's prior  # the same in the exact score
     skip_oov: int = 1  # 1: thesaurus-only spans with a word the model does not know are not searched
     # Calibration: confidence = sigmoid(bias + Σ weight × feature).
     calibration: tuple[tuple[str, float], ...] = (("bias", -1.0), ("log_odds", 0.8))

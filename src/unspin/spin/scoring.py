@@ -45,6 +45,20 @@ class SentenceScorer:
 
         Positions index ``seq``, where position 0 is the sentence-start marker.
         """
+        seq = self.seq
+        if b == a + 1 and len(words) == 1:
+            # One word for one word (most candidates): the replaced word and the two after it.
+            ln_prob, lp = self.lm.ln_prob, self.lp
+            word, prev1 = words[0], seq[a - 1]
+            new = ln_prob(word, prev1, seq[a - 2] if a >= 2 else None)
+            old = lp[a]
+            if a + 1 < len(seq):
+                new += ln_prob(seq[a + 1], word, prev1)
+                old += lp[a + 1]
+                if a + 2 < len(seq):
+                    new += ln_prob(seq[a + 2], seq[a + 1], word)
+                    old += lp[a + 2]
+            return new - old
         old_end = min(b + 2, len(self.seq))
         old = sum(self.lp[a:old_end])
         new_seq = [*self.seq[max(0, a - 2) : a], *words, *self.seq[b:old_end]]

@@ -8,6 +8,7 @@ hyphenated compound?).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -60,8 +61,46 @@ class Slot:
         return self.hyphen_after or self.hyphen_before
 
 
-def sentence_slots(sent: Any, blocked: list[tuple[int, int]]) -> list[Slot]:
-    """The slots of a spaCy sentence span; ``blocked`` lists source spans never to rewrite."""
+# Entity labels that a lone capitalised common word may wrongly receive (numeric and date labels never).
+NAME_LABELS = frozenset(
+    {"PERSON", "NORP", "FAC", "ORG", "GPE", "LOC", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW"}
+)
+
+
+def doubtful_names(doc: Any, is_common: Callable[[str], bool]) -> set[int]:
+    """Token indices of one-word "names" that are probably a spinner's capitalised common word.
+
+    spaCy takes a capitalised word in mid-sentence for a name ("for Restoration can"). Such a token is
+    treated as an ordinary word when its entity is that single token, its lower-case form is a common
+    word, and the document never writes it capitalised in mid-sentence anywhere else: a real name
+    recurs, a spinner's capital is a one-off.
+    """
+    capitalised: dict[str, int] = {}
+    for tok in doc:
+        if tok.text[:1].isupper() and not tok.is_sent_start:
+            capitalised[tok.text] = capitalised.get(tok.text, 0) + 1
+    found: set[int] = set()
+    for ent in doc.ents:
+        if len(ent) != 1 or ent.label_ not in NAME_LABELS:
+            continue
+        tok = ent[0]
+        text = tok.text
+        if (
+            text[:1].isupper()
+            and not tok.is_sent_start
+            and text[1:].islower()
+            and capitalised.get(text, 0) == 1
+            and is_common(text.lower())
+        ):
+            found.add(tok.i)
+    return found
+
+
+def sentence_slots(
+    sent: Any, blocked: list[tuple[int, int]], doubtful: set[int] | frozenset[int] = frozenset()
+) -> list[Slot]:
+    """The slots of a spaCy sentence span; ``blocked`` lists source spans never to rewrite; entity tokens
+    in ``doubtful`` (see :func:`doubtful_names`) are treated as ordinary words."""
     slots: list[Slot] = []
     in_quote = False
     pending_hyphen = False
@@ -95,7 +134,7 @@ def sentence_slots(sent: Any, blocked: list[tuple[int, int]]) -> list[Slot]:
         end = tok.idx + len(text)
         protected = (
             in_quote
-            or tok.ent_type_ in PROTECTED_ENTITIES
+            or (tok.ent_type_ in PROTECTED_ENTITIES and tok.i not in doubtful)
             or tok.like_num
             or tok.like_url
             or tok.like_email
