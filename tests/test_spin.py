@@ -135,3 +135,25 @@ def test_tortured_phrase_from_the_list_is_reported():
     listed = [f for f in found if f.rule == "SPIN001"]
     assert {f.fix.replacement for f in listed if f.fix} >= {"image recognition"}
     assert all(f.evidence["list"].startswith("Problematic Paper Screener") for f in listed)
+
+
+def test_a_repair_that_only_drops_words_is_never_safe() -> None:
+    from unspin.api import clean_text
+    from unspin.config import Settings
+    from unspin.document import Applicability
+    from unspin.spin.decide import only_drops_words
+
+    assert only_drops_words("sourdough bread", "bread") and only_drops_words("Double spaces", "Spaces")
+    assert not only_drops_words("chance components", "risk factors")
+    assert not only_drops_words("leap year", "year day")
+    text = (
+        "Sourdough Basics\n\nI love baking sourdough bread on weekends. The crust gets crisp and the crumb "
+        "stays open.\n\nDouble spaces after a full stop were common on typewriters.\n"
+    )
+    doc = clean_text(text, settings=Settings(disabled_stages=("grammar",)))
+    for finding in doc.findings:
+        if finding.fix is not None and finding.category.value == "spin":
+            replacement = finding.fix.render(doc.source)
+            if only_drops_words(doc.source[finding.start : finding.end], replacement):
+                assert finding.fix.applicability is not Applicability.SAFE
+    assert "sourdough bread" in doc.clean_text and "Double spaces" in doc.clean_text

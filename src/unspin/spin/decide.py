@@ -41,6 +41,15 @@ class SpinDecision:
     origin: str = ""
 
 
+def only_drops_words(observed: str, replacement: str | None) -> bool:
+    """Whether ``replacement`` is ``observed`` with some of its words left out (and nothing else)."""
+    if not replacement:
+        return False
+    kept = replacement.lower().split()
+    words = iter(observed.lower().split())
+    return len(kept) < len(observed.split()) and all(any(w == k for w in words) for k in kept)
+
+
 def decide(analysis: SpinAnalysis, params: SpinParams, detector: DocumentDetector) -> list[SpinDecision]:
     probabilities = detector.probabilities([w.features for w in analysis.words])
     detected = list(zip(analysis.words, probabilities, strict=True))
@@ -50,10 +59,17 @@ def decide(analysis: SpinAnalysis, params: SpinParams, detector: DocumentDetecto
         repair = params.confidence(hit.features)
         inside = [p for w, p in detected if hit.start <= w.start and w.end <= hit.end]
         detection = max(inside, default=0.0)
+        dropping = hit.kind != "lexicon" and only_drops_words(hit.observed, hit.replacement)
+        if dropping:
+            # A shorter text is always more probable under the language model, so a repair that only
+            # drops words ("sourdough bread" -> "bread") earns its repair confidence from length alone:
+            # report it on detection evidence only, and never fix it safely.
+            repair = min(repair, params.report_confidence - 1e-6)
         if repair < params.report_confidence and detection < params.detect_report:
             continue
-        safe = repair >= params.safe_confidence or (
-            detection >= params.detect_safe and hit.features.get("delta", 0.0) > 0.0
+        safe = not dropping and (
+            repair >= params.safe_confidence
+            or (detection >= params.detect_safe and hit.features.get("delta", 0.0) > 0.0)
         )
         decisions.append(
             SpinDecision(
