@@ -157,3 +157,15 @@ def test_a_repair_that_only_drops_words_is_never_safe() -> None:
             if only_drops_words(doc.source[finding.start : finding.end], replacement):
                 assert finding.fix.applicability is not Applicability.SAFE
     assert "sourdough bread" in doc.clean_text and "Double spaces" in doc.clean_text
+
+
+def test_a_gain_against_an_unknown_word_is_never_a_safe_fix() -> None:
+    from unspin.api import clean_text
+    from unspin.config import Settings
+
+    text = (
+        "The Early Bicycle\n\nThe penny-farthing had a huge front wheel. Riders of the penny-farthing sat "
+        "high above the road, and a well-known photograph shows one rider mid-fall.\n"
+    )
+    doc = clean_text(text, settings=Settings(disabled_stages=("grammar",)))
+    assert doc.clean_text.count("penny-farthing") == 2

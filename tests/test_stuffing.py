@@ -210,3 +210,18 @@ def test_full_clean_is_idempotent_on_its_own_output(ctx: Context, source: str) -
     assert [f for f in _stuffing(second) if f.applied] == []
     phrase = second.keyphrase or ""
     assert (second.clean_text or "").lower().count(phrase) == (first.clean_text or "").lower().count(phrase)
+
+
+def test_a_keyphrase_inferred_from_repeats_alone_never_gets_safe_removals() -> None:
+    # The benchmark's clean photosynthesis article repeats "carbon dioxide" more than anything else, so
+    # without a given keyphrase that phrase is inferred; its natural mentions must all survive.
+    from unspin.api import clean_text
+    from unspin.config import Settings
+
+    root = Path(__file__).resolve().parents[1]
+    text = (root / "bench" / "corpus" / "articles" / "how-photosynthesis-works.txt").read_text("utf-8")
+    doc = clean_text(text, settings=Settings(disabled_stages=("grammar",)))
+    assert doc.analysis["stuffing"]["keyphrase"]["source"] == "inferred"
+    assert doc.keyphrase == "carbon dioxide"
+    assert not [f for f in doc.findings if f.rule == "STUF001" and f.applied]
+    assert doc.clean_text.count("carbon dioxide") == text.count("carbon dioxide")

@@ -103,6 +103,10 @@ def collect_inputs(args: Iterable[str], settings: Settings) -> tuple[list[Path],
 def process(docs: list[Document], settings: Settings, ctx: Context | None = None) -> list[Document]:
     """Run the pipeline over a batch (a context is made, and closed, if none is given)."""
     if ctx is not None:
+        if ctx.settings != settings:
+            # Stages read the context's settings: run these documents in a context with the given
+            # settings that shares the loaded resources (models, a running server) of the one passed in.
+            ctx = Context(settings, _resources=ctx._resources, timings=ctx.timings)
         return Pipeline(settings).run(docs, ctx)
     with Context(settings) as own:
         return Pipeline(settings).run(docs, own)

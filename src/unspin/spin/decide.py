@@ -67,9 +67,16 @@ def decide(analysis: SpinAnalysis, params: SpinParams, detector: DocumentDetecto
             repair = min(repair, params.report_confidence - 1e-6)
         if repair < params.report_confidence and detection < params.detect_report:
             continue
-        safe = not dropping and (
-            repair >= params.safe_confidence
-            or (detection >= params.detect_safe and hit.features.get("delta", 0.0) > 0.0)
+        # The model clamps an unknown word's probability, so any known candidate "gains" against it: that
+        # gain says nothing about spinning ("penny-farthing" is no spun "penny-pinch"). Never safe.
+        unknown_observed = hit.kind != "lexicon" and hit.features.get("oov_observed", 0.0) > 0
+        safe = (
+            not dropping
+            and not unknown_observed
+            and (
+                repair >= params.safe_confidence
+                or (detection >= params.detect_safe and hit.features.get("delta", 0.0) > 0.0)
+            )
         )
         decisions.append(
             SpinDecision(

@@ -24,8 +24,8 @@ class StuffingStage:
 
     def __call__(self, docs: list[Document], ctx: Context) -> None:
         cfg = thresholds(ctx.settings.stage(self.name))
-        nlp = ctx.resource("nlp", load_nlp)
-        lm = ctx.resource("lm", TrigramLM.load)
+        nlp = ctx.resource("nlp", load_nlp, shared=True)
+        lm = ctx.resource("lm", TrigramLM.load, shared=True)
         judge = Judge(cfg["classify"], lm, function_words())
         unparsed = [d for d in docs if d.nlp_doc is None]
         for doc, parsed in zip(unparsed, nlp.pipe(d.prose for d in unparsed), strict=True):

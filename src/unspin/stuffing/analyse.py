@@ -7,6 +7,7 @@ parses those sentences with ``nlp.pipe``; :func:`finish` judges the occurrences 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,6 +20,9 @@ from unspin.stuffing.repair import Removal, removal
 from unspin.stuffing.title import heading_spans, judge_title, title_span
 
 _BAND_RANK = {"under": 0, "good": 1, "over": 2, "way-over": 3}
+
+
+_WORDS = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 
 
 @dataclass
@@ -124,7 +128,7 @@ def finish(state: DocState, without_docs: list[Any], judge: Judge, cfg: dict[str
         judge.judge(ctx)
         occ = item.occurrence
         if occ.verdict == "wedged":
-            doc.add(_wedged_finding(doc, occ, item, judge, choice.phrase))
+            doc.add(_wedged_finding(doc, occ, item, judge, choice.phrase, _trusted(state)))
     for occ in state.occurrences:
         if occ.location == "title":
             occ.reasons = ["in the title: judged by STUF003, never removed"]
@@ -133,8 +137,23 @@ def finish(state: DocState, without_docs: list[Any], judge: Judge, cfg: dict[str
     _title(state, choice.phrase, analysis)
 
 
-def _wedged_finding(doc: Document, occ: Occurrence, item: Pending, judge: Judge, phrase: str) -> Any:
-    applicability = Applicability.SAFE if judge.safe(occ) else Applicability.UNSAFE
+def _trusted(state: DocState) -> bool:
+    """Whether the keyphrase is certain enough for safe removals: given by the user or the front matter,
+    or inferred and also standing in the title. A phrase inferred from repeats alone may simply be the
+    article's subject ("carbon dioxide" in an article on photosynthesis), so its removals stay unsafe."""
+    if state.choice.source != "inferred":
+        return True
+    if state.title is None:
+        return False
+    title_words = " ".join(_WORDS.findall(state.doc.prose[state.title.start : state.title.end].lower()))
+    phrase_words = " ".join(_WORDS.findall(state.choice.phrase.lower()))
+    return f" {phrase_words} " in f" {title_words} "
+
+
+def _wedged_finding(
+    doc: Document, occ: Occurrence, item: Pending, judge: Judge, phrase: str, trusted: bool
+) -> Any:
+    applicability = Applicability.SAFE if trusted and judge.safe(occ) else Applicability.UNSAFE
     fix = Fix((item.removal.edit,), applicability)
     sentence = item.sentence
     reads = item.without_text.strip()
