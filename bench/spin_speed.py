@@ -1,17 +1,19 @@
 """Throughput of the spin stage alone (words per second on one core), spaCy parsing excluded.
 
-Parses the clean corpus articles once, then times only the spin engine over them (after a warm-up
-pass that loads the thesaurus index, the lexicons and the language model).
+Parses the clean corpus articles (or, with ``--spun``, their spun versions at one rate) once, then times
+only the spin engine over them (after a warm-up pass that loads the thesaurus index, the lexicons and the
+language model).
 
-    python -m bench.spin_speed [--repeat 3]
+    python -m bench.spin_speed [--repeat 3] [--spun]
 """
 
 from __future__ import annotations
 
 import argparse
+import statistics
 import time
 
-from bench.common import load_corpus
+from bench.common import load_corpus, spun_versions
 from unspin.lexicons.webspin import load as load_lexicon
 from unspin.lm import TrigramLM
 from unspin.spin.engine import SpinEngine, keyphrase_spans
@@ -25,6 +27,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--split", default="tune", choices=("tune", "heldout", "all"))
     parser.add_argument("--set", action="append", metavar="NAME=VALUE", help="override a model number")
+    parser.add_argument(
+        "--spun", type=float, metavar="RATE", help="time the spun versions at this rate (0.08, 0.12, 0.15)"
+    )
     args = parser.parse_args(argv)
     started = time.perf_counter()
     overrides = {name.strip(): float(value) for name, _, value in (i.partition("=") for i in args.set or [])}
@@ -33,18 +38,23 @@ def main(argv: list[str] | None = None) -> int:
     load_seconds = time.perf_counter() - started
     nlp = load_nlp()
     articles = load_corpus(split=args.split)
-    parsed = [(nlp(a.text), a.text, keyphrase_spans(a.text, a.keyphrase)) for a in articles]
+    texts = [(a.text, a.keyphrase) for a in articles]
+    if args.spun is not None:
+        texts = [(v.spun.text, v.article.keyphrase) for v in spun_versions(articles, rates=(args.spun,))]
+    parsed = [(nlp(text), text, keyphrase_spans(text, keyphrase)) for text, keyphrase in texts]
     words = sum(len(text.split()) for _, text, _ in parsed)
     for doc, text, blocked in parsed:  # warm-up: first look-ups fill the per-process caches
         engine.detect(doc, text, blocked)
-    best = float("inf")
+    timings = []
     for _ in range(args.repeat):
         started = time.perf_counter()
         for doc, text, blocked in parsed:
             engine.detect(doc, text, blocked)
-        best = min(best, time.perf_counter() - started)
+        timings.append(time.perf_counter() - started)
     print(
-        f"engine load {load_seconds:.2f} s; {words} words; best of {args.repeat}: {words / best:.0f} words/s"
+        f"engine load {load_seconds:.2f} s; {len(parsed)} texts, {words} words; "
+        f"best of {args.repeat}: {words / min(timings):.0f} words/s, "
+        f"median {words / statistics.median(timings):.0f} words/s"
     )
     return 0
 

@@ -73,11 +73,36 @@ class Proposal:
         return self._realised[1]
 
 
+class ThesaurusProposals:
+    """The thesaurus candidates for one look-up, with what the cheap filter needs of them prepared once
+    (the same look-up recurs across sentences and documents): their distinct first words, each
+    candidate's index into those, and their channel log-probabilities."""
+
+    def __init__(self, proposals: list[Proposal]):
+        self.proposals = proposals
+        probes: dict[str, int] = {}
+        self.probe_index = [probes.setdefault(p.probe, len(probes)) for p in proposals]
+        self.probes = list(probes)
+        self.base_index: dict[str, list[int]] = {}
+        for k, p in enumerate(proposals):
+            self.base_index.setdefault(p.base, []).append(k)
+        self._prior_terms: dict[float, list[float]] = {}
+
+    def prior_terms(self, weight: float) -> list[float]:
+        """Each candidate's ``prior × weight`` (kept per weight)."""
+        found = self._prior_terms.get(weight)
+        if found is None:
+            found = self._prior_terms[weight] = [p.prior * weight for p in self.proposals]
+        return found
+
+
 @dataclass
 class SpanCandidates:
     i: int  # first slot
     j: int  # one past the last slot
     proposals: list[Proposal] = field(default_factory=list)
+    # The thesaurus candidates, when they are the last ``len(thesaurus.proposals)`` of ``proposals``.
+    thesaurus: ThesaurusProposals | None = None
 
 
 def _contiguous(slots: list[Slot], i: int, j: int, text: str) -> bool:
@@ -117,11 +142,22 @@ class CandidateGenerator:
     ):
         self.thesaurus = thesaurus
         self.lexicon = lexicon
-        self.known = known
+        self._known_uncached = known
+        self._known_cache: dict[str, bool] = {}
         self.words_of = words_of
         self._by_first: dict[str, list[tuple[str, ...]]] | None = None
         self._words_cache: dict[str, tuple[str, ...] | None] = {}
-        self._thesaurus_cache: dict[tuple[tuple[str, ...], str, str, str], list[Proposal]] = {}
+        self._thesaurus_cache: dict[tuple[tuple[str, ...], str, str, str], ThesaurusProposals] = {}
+        self._compound_cache: dict[tuple[str, ...], list[Proposal]] = {}
+
+    def known(self, word: str) -> bool:
+        """Whether the language model knows ``word`` (asked once per word: the search asks often)."""
+        found = self._known_cache.get(word)
+        if found is None:
+            if len(self._known_cache) > 200_000:
+                self._known_cache.clear()
+            found = self._known_cache[word] = self._known_uncached(word)
+        return found
 
     # -- helpers ------------------------------------------------------------------------------------
 
@@ -143,7 +179,7 @@ class CandidateGenerator:
         known = self.thesaurus.pos_of(candidate)
         return not known or letter in known
 
-    def _thesaurus(self, keys: list[str], tag: str, letter: str, observed: str) -> list[Proposal]:
+    def _thesaurus(self, keys: list[str], tag: str, letter: str, observed: str) -> ThesaurusProposals:
         cache_key = (tuple(keys), tag, letter, observed)
         cached = self._thesaurus_cache.get(cache_key)
         if cached is not None:
@@ -172,8 +208,8 @@ class CandidateGenerator:
                 )
         if len(self._thesaurus_cache) > 50_000:
             self._thesaurus_cache.clear()
-        self._thesaurus_cache[cache_key] = found
-        return found
+        prepared = self._thesaurus_cache[cache_key] = ThesaurusProposals(found)
+        return prepared
 
     def _lexicon(
         self, spun: tuple[str, ...], slots: list[Slot], i: int, j: int, tag: str
@@ -252,7 +288,8 @@ class CandidateGenerator:
             lemma_first = " ".join([slots[i].token.lemma_.lower(), *words[1:]])
             lemma_last = " ".join([*words[:-1], slots[j - 1].token.lemma_.lower()])
             keys += [k for k in (lemma_first, lemma_last) if k != observed]
-        span.proposals.extend(self._thesaurus(keys, tag, letter, observed))
+        span.thesaurus = self._thesaurus(keys, tag, letter, observed)
+        span.proposals.extend(span.thesaurus.proposals)
         return span
 
     def _part_options(self, slot: Slot) -> list[tuple[str, float, tuple[str, ...], str]]:
@@ -270,6 +307,20 @@ class CandidateGenerator:
         if j - i > 3 or any(s.protected for s in slots[i:j]):
             return span
         observed = tuple(s.word for s in slots[i:j])
+        # The rebuilt compounds depend on the parts' words alone (context never enters): build them once.
+        cached = self._compound_cache.get(observed)
+        if cached is None:
+            cached = self._rebuilt_compounds(slots, i, j, observed)
+            if len(self._compound_cache) > 50_000:
+                self._compound_cache.clear()
+            self._compound_cache[observed] = cached
+        span.proposals.extend(cached)
+        return span
+
+    def _rebuilt_compounds(
+        self, slots: list[Slot], i: int, j: int, observed: tuple[str, ...]
+    ) -> list[Proposal]:
+        found: list[Proposal] = []
         options = [self._part_options(s) for s in slots[i:j]]
         # Rebuilt compounds: known hyphenated words whose parts are all among the parts' options.
         rebuilt: list[tuple[str, ...]] = []
@@ -311,7 +362,7 @@ class CandidateGenerator:
             model_words = self._model_words(" ".join(parts))
             if model_words is None:
                 continue
-            span.proposals.append(
+            found.append(
                 Proposal(
                     "-".join(parts),
                     prior,
@@ -321,7 +372,7 @@ class CandidateGenerator:
                     probe=model_words[0],
                 )
             )
-        return span
+        return found
 
     def _compounds_by_first(self) -> dict[str, list[tuple[str, ...]]]:
         if self._by_first is None:

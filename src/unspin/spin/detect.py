@@ -19,14 +19,13 @@ are undone one after the other.
 
 from __future__ import annotations
 
-import heapq
 import math
 from collections import Counter
 from dataclasses import dataclass, field
-from operator import itemgetter
+from itertools import repeat
 from typing import Any
 
-from unspin.spin.candidates import CandidateGenerator, Proposal, SpanCandidates
+from unspin.spin.candidates import CandidateGenerator, Proposal, SpanCandidates, ThesaurusProposals
 from unspin.spin.inflect import match_case, noun_lemma
 from unspin.spin.params import SpinParams
 from unspin.spin.scoring import SentenceScorer
@@ -80,6 +79,54 @@ def _logsumexp(values: list[float]) -> float:
     return top + math.log(sum(math.exp(v - top) for v in values))
 
 
+class _FilterPool:
+    """One span's proposals prepared once for the cheap filter.
+
+    The filter score of a thesaurus candidate is ln P(first word | two left words), which changes with
+    the left context, plus channel and document terms, which do not: those are computed once per span,
+    the language model is asked once per distinct first word, and the shortlist is kept per left
+    context (a re-score after a repair to the right sees the same two left words)."""
+
+    def __init__(self, span: SpanCandidates, doc: Counter[str], params: SpinParams):
+        prepared = span.thesaurus
+        if prepared is None:
+            prepared = ThesaurusProposals([p for p in span.proposals if p.kind == "thesaurus"])
+            self.others = [p for p in span.proposals if p.kind != "thesaurus"]
+        else:
+            self.others = span.proposals[: len(span.proposals) - len(prepared.proposals)]
+        self.prepared = prepared
+        self.limit = max(params.prefilter_k, 0)
+        self.prior_terms = prepared.prior_terms(params.prefilter_prior_weight)
+        w_doc = params.prefilter_doc_weight
+        self.in_doc: dict[str, int] = {}
+        self.doc_terms: list[tuple[int, float]] = []  # (pool index, document term) where it is non-zero
+        # Each index is touched once, so the order of this loop does not change any sum.
+        for base in doc.keys() & prepared.base_index.keys():
+            uses = doc[base]
+            if uses:
+                self.in_doc[base] = uses
+                term = math.log1p(uses) * w_doc
+                self.doc_terms.extend((index, term) for index in prepared.base_index[base])
+        self._shortlists: dict[tuple[str, str | None], list[Proposal]] = {}
+
+    def shortlist(self, ln_prob: Any, prev1: str, prev2: str | None) -> list[Proposal]:
+        kept = self._shortlists.get((prev1, prev2))
+        if kept is None:
+            prepared = self.prepared
+            count = len(prepared.probes)
+            left = list(map(ln_prob, prepared.probes, repeat(prev1, count), repeat(prev2, count)))
+            # Added in the same order as a candidate-by-candidate sum: left, then channel, then document.
+            scores = [left[i] + t for i, t in zip(prepared.probe_index, self.prior_terms, strict=True)]
+            for index, term in self.doc_terms:
+                scores[index] += term
+            # A stable sort, best first: ties keep the proposals' order, as heapq.nlargest does.
+            order = sorted(range(len(scores)), key=scores.__getitem__, reverse=True)[: self.limit]
+            pool = prepared.proposals
+            kept = self.others + [pool[i] for i in order]
+            self._shortlists[(prev1, prev2)] = kept
+        return kept
+
+
 class SentenceSearch:
     """One sentence's greedy spin search."""
 
@@ -102,41 +149,27 @@ class SentenceSearch:
         self.consumed = [False] * len(slots)
         # Every span scored before anything was committed: the detector's candidate evidence.
         self.first_pass: list[Scored] = []
+        self._pools: dict[int, _FilterPool] = {}  # id(span) -> its proposals prepared for the filter
+        # A span's score depends only on the words from two before it to two after it (the trigram
+        # window), so a re-score after a commit that left that window alone returns the same result.
+        self._scored: dict[tuple[int, int, int, tuple[str, ...]], Scored | None] = {}
+        self._memoised: dict[int, SpanCandidates] = {}  # keeps every span keyed by id alive (ids unique)
 
     def _positions(self, span: SpanCandidates) -> tuple[int, int] | None:
         if any(self.consumed[span.i : span.j]):
             return None
         return self.pos[span.i], self.pos[span.j - 1] + 1
 
-    def _prefilter(self, proposals: list[Proposal], a: int) -> tuple[list[Proposal], dict[str, int]]:
+    def _prefilter(self, span: SpanCandidates, a: int) -> tuple[list[Proposal], dict[str, int]]:
         """Every lexicon and compound proposal, plus the ``prefilter_k`` thesaurus candidates that rank
         best by ln P(first word | two left words) + channel and document terms; and the document uses of
         each thesaurus candidate's base form."""
-        params = self.params
+        pool = self._pools.get(id(span))
+        if pool is None:
+            self._memoised[id(span)] = span
+            pool = self._pools[id(span)] = _FilterPool(span, self.doc_lemmas, self.params)
         seq = self.scorer.seq
-        ln_prob = self.scorer.lm.ln_prob
-        prev1, prev2 = seq[a - 1], seq[a - 2] if a >= 2 else None
-        doc = self.doc_lemmas
-        w_prior, w_doc = params.prefilter_prior_weight, params.prefilter_doc_weight
-        left: dict[str, float] = {}  # many proposals share a first word: score each once
-        in_doc: dict[str, int] = {}
-        others: list[Proposal] = []
-        keyed: list[tuple[float, Proposal]] = []
-        for p in proposals:
-            if p.kind != "thesaurus":
-                others.append(p)
-                continue
-            score = left.get(p.probe)
-            if score is None:
-                score = left[p.probe] = ln_prob(p.probe, prev1, prev2)
-            score += p.prior * w_prior
-            uses = doc.get(p.base, 0)
-            if uses:
-                in_doc[p.base] = uses
-                score += math.log1p(uses) * w_doc
-            keyed.append((score, p))
-        best = heapq.nlargest(params.prefilter_k, keyed, key=itemgetter(0))
-        return others + [p for _, p in best], in_doc
+        return pool.shortlist(self.scorer.lm.ln_prob, seq[a - 1], seq[a - 2] if a >= 2 else None), pool.in_doc
 
     def _variant_tag(self, span: SpanCandidates) -> str:
         """For one uninflected noun or verb, the "-s" form its original may have had: a spinner that
@@ -154,9 +187,23 @@ class SentenceSearch:
         if where is None:
             return None
         a, b = where
+        seq = self.scorer.seq
+        lo, hi = max(0, a - 2), min(b + 2, len(seq))
+        self._memoised[id(span)] = span
+        key = (id(span), a - lo, b - lo, tuple(seq[lo:hi]))
+        if key in self._scored:
+            return self._scored[key]
+        found = self._score_at(span, a, b)
+        self._scored[key] = found
+        return found
+
+    def _score_at(self, span: SpanCandidates, a: int, b: int) -> Scored | None:
         params = self.params
         fit = self.scorer.fit(a, b)
-        cheap_kinds = all(p.kind == "thesaurus" for p in span.proposals)
+        if span.thesaurus is not None:
+            cheap_kinds = len(span.thesaurus.proposals) == len(span.proposals)
+        else:
+            cheap_kinds = all(p.kind == "thesaurus" for p in span.proposals)
         # Single words are always searched (their candidates are detector evidence); thesaurus
         # phrases only where the observed words fit their context poorly.
         if cheap_kinds and span.j - span.i > 1 and fit > params.gate_fit:
@@ -165,19 +212,48 @@ class SentenceSearch:
             # The model cannot judge a word it does not know: any known candidate would look better.
             return None
         doc = self.doc_lemmas
-        kept, in_doc = self._prefilter(span.proposals, a)
+        kept, in_doc = self._prefilter(span, a)
         ranked: list[tuple[float, float, Proposal]] = []
-        observed = self.scorer.seq[a:b]
+        seq, lp = self.scorer.seq, self.scorer.lp
+        observed = tuple(seq[a:b])
         words_of, known = self.generator.words_of, self.generator.known
+        delta_of, ln_prob = self.scorer.delta, self.scorer.lm.ln_prob
+        temperature, prior_weight, doc_weight = params.temperature, params.prior_weight, params.doc_weight
+        # One word for one word (most candidates): SentenceScorer.delta's arithmetic, inlined with the
+        # sentence's side of it computed once (same terms, same order of addition).
+        single = b == a + 1
+        if single:
+            prev1, prev2 = seq[a - 1], seq[a - 2] if a >= 2 else None
+            has_next, has_next2 = a + 1 < len(seq), a + 2 < len(seq)
+            next1 = seq[a + 1] if has_next else ""
+            next2 = seq[a + 2] if has_next2 else ""
+            old = lp[a]
+            if has_next:
+                old += lp[a + 1]
+                if has_next2:
+                    old += lp[a + 2]
         for proposal in kept:
             _, words = proposal.realise(words_of)
-            if list(words) == observed or not all(known(w) for w in words):
+            if words == observed:
                 continue
-            delta = self.scorer.delta(a, b, words)
-            score = delta / params.temperature + proposal.prior * params.prior_weight
+            if single and len(words) == 1:
+                word = words[0]
+                if not known(word):
+                    continue
+                new = ln_prob(word, prev1, prev2)
+                if has_next:
+                    new += ln_prob(next1, word, prev1)
+                    if has_next2:
+                        new += ln_prob(next2, next1, word)
+                delta = new - old
+            else:
+                if not all(known(w) for w in words):
+                    continue
+                delta = delta_of(a, b, words)
+            score = delta / temperature + proposal.prior * prior_weight
             uses = in_doc.get(proposal.base, 0) if proposal.kind == "thesaurus" else doc.get(proposal.base, 0)
             if uses:
-                score += math.log1p(uses) * params.doc_weight
+                score += math.log1p(uses) * doc_weight
             ranked.append((score, delta, proposal))
         if not ranked:
             return None
@@ -189,7 +265,7 @@ class SentenceSearch:
                 if variant is None:
                     continue
                 _, words = variant.realise(words_of)
-                if list(words) == observed or not all(known(w) for w in words):
+                if words == observed or not all(known(w) for w in words):
                     continue
                 delta = self.scorer.delta(a, b, words)
                 score = delta / params.temperature + variant.prior * params.prior_weight

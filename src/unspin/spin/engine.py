@@ -10,7 +10,7 @@ from typing import Any
 from unspin.lexicons.webspin import SpinLexicon
 from unspin.spin.candidates import CandidateGenerator
 from unspin.spin.detect import SentenceSearch, SpinHit
-from unspin.spin.features import add_candidate_features, document_lemmas, slot_features
+from unspin.spin.features import CoherenceMemo, add_candidate_features, document_lemmas, slot_features
 from unspin.spin.inflect import match_case
 from unspin.spin.params import SpinParams
 from unspin.spin.scoring import SentenceScorer
@@ -66,17 +66,22 @@ class SpinEngine:
         words: list[WordEvidence] = []
         lemmas = document_lemmas(nlp_doc)
         doubtful = doubtful_names(nlp_doc, self.is_common_word)
+        coherence_memo = CoherenceMemo(lemmas)
         for sent in nlp_doc.sents:
             slots = sentence_slots(sent, blocked, doubtful)
             if len(slots) < 2:
                 continue
             scorer = SentenceScorer(self.lm, [s.word for s in slots])
-            features = slot_features(slots, scorer, self.thesaurus, self.lm.known, _zipf, lemmas)
+            features = slot_features(
+                slots, scorer, self.thesaurus, self.generator.known, _zipf, lemmas, coherence_memo
+            )
             spans = self.generator.spans(slots, text)
             search = SentenceSearch(slots, text, scorer, self.generator, self.params, lemmas)
             if spans:
                 hits.extend(search.run(spans))
-            add_candidate_features(features, search.first_pass_evidence(), self.thesaurus, lemmas)
+            add_candidate_features(
+                features, search.first_pass_evidence(), self.thesaurus, lemmas, coherence_memo
+            )
             best: dict[int, Any] = {}
             for scored in search.first_pass:
                 for k in range(scored.span.i, scored.span.j):

@@ -70,8 +70,10 @@ def slot_features(
     known: Callable[[str], bool],
     zipf: Callable[[str], float],
     doc_lemmas: Counter[str],
+    memo: CoherenceMemo | None = None,
 ) -> dict[int, dict[str, float]]:
-    """Features of every eligible slot, from the sentence as written (call before any repair)."""
+    """Features of every eligible slot, from the sentence as written (call before any repair);
+    ``memo`` as for :func:`coherence`."""
     lm = scorer.lm
     seq, lp = scorer.seq, scorer.lp
     pmi = [0.0] * len(seq)
@@ -91,7 +93,7 @@ def slot_features(
         word_zipf = zipf(word)
         # Thesaurus neighbours this document uses elsewhere: candidate originals the spinner left alone
         # in other places, and a measure of how well the word belongs to the document's topic.
-        in_doc, neighbours = coherence(thesaurus, {word, lemma}, doc_lemmas)
+        in_doc, neighbours = coherence(thesaurus, {word, lemma}, doc_lemmas, memo)
         odd_capital = slot.text_is_capitalised and not slot.sentence_initial
         features = {
             "lp": lp[t],
@@ -123,17 +125,36 @@ def slot_features(
     return found
 
 
-def coherence(thesaurus: Thesaurus, terms: set[str], doc_lemmas: Counter[str]) -> tuple[int, int]:
+class CoherenceMemo:
+    """Coherence answers for one document, whose words recur, and the lemmas it uses."""
+
+    def __init__(self, doc_lemmas: Counter[str]):
+        self.doc_lemmas = doc_lemmas
+        self.vocabulary = frozenset(lemma for lemma, uses in doc_lemmas.items() if uses)
+        self.found: dict[frozenset[str], tuple[int, int]] = {}
+
+
+def coherence(
+    thesaurus: Thesaurus, terms: set[str], doc_lemmas: Counter[str], memo: CoherenceMemo | None = None
+) -> tuple[int, int]:
     """(thesaurus neighbours of ``terms`` that the document uses, all their thesaurus neighbours).
 
     A word in its intended sense has relatives throughout the document ("card" among "library",
-    "borrow", "ticket"); a spinner's wrong-sense synonym ("bower" for *card*) has few.
+    "borrow", "ticket"); a spinner's wrong-sense synonym ("bower" for *card*) has few. ``memo``, made
+    for the same ``doc_lemmas``, keeps the answers for the document.
     """
-    neighbours: set[str] = set()
-    for term in terms:
-        neighbours.update(thesaurus.heads_of(term))
-    neighbours -= terms
-    return sum(1 for h in neighbours if doc_lemmas.get(h)), len(neighbours)
+    if memo is None:
+        neighbours: set[str] = set()
+        for term in terms:
+            neighbours.update(thesaurus.heads_of(term))
+        neighbours -= terms
+        return sum(1 for h in neighbours if doc_lemmas.get(h)), len(neighbours)
+    key = frozenset(terms)
+    found = memo.found.get(key)
+    if found is None:
+        related = frozenset().union(*(thesaurus.neighbours(term) for term in key)) - key
+        found = memo.found[key] = (len(related & memo.vocabulary), len(related))
+    return found
 
 
 def add_candidate_features(
@@ -141,8 +162,9 @@ def add_candidate_features(
     first_pass: list[CandidateEvidence],
     thesaurus: Thesaurus,
     doc_lemmas: Counter[str],
+    memo: CoherenceMemo | None = None,
 ) -> None:
-    """Add the repair search's first-pass evidence to each slot.
+    """Add the repair search's first-pass evidence to each slot (``memo`` as for :func:`coherence`).
 
     A slot takes the best-scoring span that covers it: its log-odds, LM gain, channel prior, sources,
     margin and length, how often the document uses the candidate elsewhere and how well the candidate
@@ -170,7 +192,7 @@ def add_candidate_features(
                 cand_coherence_gain=0.0,
             )
             continue
-        in_doc, _ = coherence(thesaurus, {found.base}, doc_lemmas)
+        in_doc, _ = coherence(thesaurus, {found.base}, doc_lemmas, memo)
         values.update(
             cand=1.0,
             cand_log_odds=_clip(found.log_odds, _LOG_ODDS_RANGE),

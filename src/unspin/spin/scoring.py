@@ -63,9 +63,10 @@ class SentenceScorer:
         old = sum(self.lp[a:old_end])
         new_seq = [*self.seq[max(0, a - 2) : a], *words, *self.seq[b:old_end]]
         offset = min(a, 2)
+        ln_prob = self.lm.ln_prob
         new = 0.0
         for t in range(offset, len(new_seq)):
-            new += self._at(new_seq, t)
+            new += ln_prob(new_seq[t], new_seq[t - 1], new_seq[t - 2] if t >= 2 else None)
         return new - old
 
     def fit(self, a: int, b: int) -> float:

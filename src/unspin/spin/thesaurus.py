@@ -208,6 +208,7 @@ class Thesaurus:
         self._pos: dict[str, str] = data["pos"]  # type: ignore[assignment]
         self.compounds: frozenset[str] = frozenset(data["compounds"])  # type: ignore[arg-type]
         self._head_ids = {h: i for i, h in enumerate(self._heads)}
+        self._neighbours: dict[str, frozenset[str]] = {}
 
     @classmethod
     def load(cls) -> Thesaurus:
@@ -233,6 +234,15 @@ class Thesaurus:
         """The headwords whose entries list ``term`` (text only, no source or fan-out)."""
         heads = self._heads
         return [heads[c >> 3] for c in self._inverse.get(term, ())]
+
+    def neighbours(self, term: str) -> frozenset[str]:
+        """The set of :meth:`heads_of` ``term``, kept once built (documents repeat their words)."""
+        found = self._neighbours.get(term)
+        if found is None:
+            if len(self._neighbours) > 200_000:
+                self._neighbours.clear()
+            found = self._neighbours[term] = frozenset(self.heads_of(term))
+        return found
 
     def listing(self, term: str) -> tuple[int, int]:
         """(how many headwords list ``term``, OR of the source bits of those listings); (0, 0) if none."""
