@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
@@ -156,3 +156,14 @@ class Pipeline:
             stage(docs, ctx)
             ctx.timings[stage.name] = ctx.timings.get(stage.name, 0.0) + time.perf_counter() - started
         return docs
+
+    def stream(self, docs: Iterable[Document], ctx: Context, batch_size: int = 16) -> Iterator[Document]:
+        """Run over an iterable in batches, yielding documents as each batch finishes (bounded memory)."""
+        batch: list[Document] = []
+        for doc in docs:
+            batch.append(doc)
+            if len(batch) >= batch_size:
+                yield from self.run(batch, ctx)
+                batch = []
+        if batch:
+            yield from self.run(batch, ctx)
