@@ -89,6 +89,10 @@ RequireGrammarOpt = Annotated[
     typer.Option("--require-grammar", help="Exit 2 if LanguageTool cannot run (default: warn and skip)."),
 ]
 NoGrammarOpt = Annotated[bool, typer.Option("--no-grammar", help="Skip the LanguageTool grammar stage.")]
+NoCacheOpt = Annotated[bool, typer.Option("--no-cache", help="Do not read or write the result cache.")]
+ForceExcludeOpt = Annotated[
+    bool, typer.Option("--force-exclude", help="Apply exclude globs to files named on the command line.")
+]
 
 
 def _grammar_overrides(no_grammar: bool, require_grammar: bool, url: str | None) -> dict[str, Any]:
@@ -258,12 +262,8 @@ def check(
     changed_since: Annotated[
         str | None, typer.Option("--changed-since", help="Check only files changed since this git revision.")
     ] = None,
-    no_cache: Annotated[
-        bool, typer.Option("--no-cache", help="Do not read or write the result cache.")
-    ] = False,
-    force_exclude: Annotated[
-        bool, typer.Option("--force-exclude", help="Apply exclude globs to files named on the command line.")
-    ] = False,
+    no_cache: NoCacheOpt = False,
+    force_exclude: ForceExcludeOpt = False,
     keyphrase: KeyphraseOpt = None,
     config: ConfigOpt = None,
     languagetool_url: LtUrlOpt = None,
@@ -309,12 +309,8 @@ def baseline_command(
     output: Annotated[Path, typer.Option("--output", "-o", help="Baseline file to write.")] = Path(
         ".unspin-baseline.json"
     ),
-    no_cache: Annotated[
-        bool, typer.Option("--no-cache", help="Do not read or write the result cache.")
-    ] = False,
-    force_exclude: Annotated[
-        bool, typer.Option("--force-exclude", help="Apply exclude globs to files named on the command line.")
-    ] = False,
+    no_cache: NoCacheOpt = False,
+    force_exclude: ForceExcludeOpt = False,
     keyphrase: KeyphraseOpt = None,
     config: ConfigOpt = None,
     languagetool_url: LtUrlOpt = None,
