@@ -7,22 +7,26 @@ parses those sentences with ``nlp.pipe``; :func:`finish` judges the occurrences 
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from unspin import rules
 from unspin.document import Applicability, Document, Fix, Span
-from unspin.keyphrase import KeyphraseChoice, WordToken, find_phrase, function_words, resolve, word_tokens
+from unspin.keyphrase import (
+    KeyphraseChoice,
+    WordToken,
+    find_phrase,
+    function_words,
+    phrase_words,
+    resolve,
+    word_tokens,
+)
 from unspin.stuffing.density import content_words, stuffing_inputs, yoast_density, yoast_matches
 from unspin.stuffing.occurrences import Context, Judge, Occurrence
 from unspin.stuffing.repair import Removal, removal
 from unspin.stuffing.title import heading_spans, judge_title, title_span
 
 _BAND_RANK = {"under": 0, "good": 1, "over": 2, "way-over": 3}
-
-
-_WORDS = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 
 
 @dataclass
@@ -145,9 +149,9 @@ def _trusted(state: DocState) -> bool:
         return True
     if state.title is None:
         return False
-    title_words = " ".join(_WORDS.findall(state.doc.prose[state.title.start : state.title.end].lower()))
-    phrase_words = " ".join(_WORDS.findall(state.choice.phrase.lower()))
-    return f" {phrase_words} " in f" {title_words} "
+    title = " ".join(t.text for t in word_tokens(state.doc.prose, state.title.start, state.title.end))
+    phrase = " ".join(phrase_words(state.choice.phrase))
+    return f" {phrase} " in f" {title} "
 
 
 def _wedged_finding(
