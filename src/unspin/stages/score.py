@@ -37,7 +37,7 @@ def _readability(text: str) -> float:
 
 
 def category_scores(
-    findings: list[Finding], text: str, boilerplate_chars: int, grammar_ran: bool
+    findings: list[Finding], text: str, boilerplate_share: float, grammar_ran: bool
 ) -> dict[str, Any]:
     """Scores of one text given the findings that apply to it."""
     table = score_table()
@@ -50,7 +50,7 @@ def category_scores(
     for category, penalty in table["penalty_per_100_words"].items():
         rate = counts.get(category, 0) * per100
         scores[category] = round(max(0.0, 100.0 - penalty * rate), 1)
-    share = boilerplate_chars / max(1, len(text) + boilerplate_chars)
+    share = boilerplate_share
     scores["boilerplate"] = round(
         max(0.0, 100.0 - table["boilerplate"]["penalty_per_percent"] * share * 100.0), 1
     )
@@ -74,14 +74,20 @@ class ScoreStage:
         for doc in docs:
             grammar_ran = "grammar" not in doc.skipped and "grammar" not in ctx.settings.disabled_stages
             boiler = [f for f in doc.findings if f.category is Category.BOILERPLATE]
+            # Rates are taken over the article without its boilerplate; the share is of the whole text.
             before = category_scores(
-                doc.findings, _without(doc.source, boiler), sum(f.end - f.start for f in boiler), grammar_ran
+                doc.findings, _without(doc.source, boiler), _share(boiler, len(doc.source)), grammar_ran
             )
             remaining = [f for f in doc.findings if not f.applied]
             kept_boiler = [f for f in remaining if f.category is Category.BOILERPLATE]
             clean = doc.clean_text if doc.clean_text is not None else doc.source
-            after = category_scores(remaining, clean, sum(f.end - f.start for f in kept_boiler), grammar_ran)
+            # Boilerplate left in place is part of the clean text, so its share is of the clean text.
+            after = category_scores(remaining, clean, _share(kept_boiler, len(clean)), grammar_ran)
             doc.scores = {**after, "before": before}
+
+
+def _share(findings: list[Finding], total_chars: int) -> float:
+    return min(1.0, sum(f.end - f.start for f in findings) / max(1, total_chars))
 
 
 def _without(text: str, findings: list[Finding]) -> str:
