@@ -75,6 +75,7 @@ def _occurrence_rows(doc: Any, slug: str, kind: str, gold: list[Any]) -> list[di
                 "label": int(bool(hit)),
                 "extend": int(any(e.orig_text.strip() for e in hit)),
                 "features": occ.get("features", {}),
+                "attach": occ.get("attach", ""),
                 "p_wedged": occ["p_wedged"],
                 "verdict": occ["verdict"],
                 "safe": int(finding is not None and finding.fix.applicability.value == "safe"),
@@ -214,6 +215,21 @@ def curve(p: np.ndarray, y: np.ndarray, clean: np.ndarray, total_wedged: int) ->
         )
 
 
+def summary(p: np.ndarray, y: np.ndarray, total_wedged: int) -> str:
+    """Average precision and the precision at recall 0.85, 0.90 and 0.95 of a ranking."""
+    order = np.argsort(-p, kind="stable")
+    hits = np.cumsum(y[order])
+    precision = hits / np.arange(1, len(y) + 1)
+    recall = hits / total_wedged
+    average = float((precision * y[order]).sum() / total_wedged)
+    at = []
+    for target in (0.85, 0.90, 0.95):
+        reached = precision[recall >= target]
+        at.append(f"P@R{target:.2f} {reached.max():.3f}" if len(reached) else f"P@R{target:.2f}   -  ")
+    loss = float(-np.mean(y * np.log(np.clip(p, 1e-9, 1)) + (1 - y) * np.log(np.clip(1 - p, 1e-9, 1))))
+    return f"AP {average:.3f}  {'  '.join(at)}  log-loss {loss:.3f}"
+
+
 def load_rows(args: argparse.Namespace) -> tuple[list[dict[str, Any]], int]:
     data = json.loads(_rows_path(args.split, args.thesauri, args.rates, args.seeds).read_text())
     occ = [r for r in data if r["kind"] != "unmatched"]
@@ -221,11 +237,40 @@ def load_rows(args: argparse.Namespace) -> tuple[list[dict[str, Any]], int]:
     return occ, unmatched
 
 
+KEYPHRASE_KINDS = ("clean", "spun")
+STAND_IN_KINDS = ("alt-clean", "alt-spun")
+CLEAN_KINDS = ("clean", "alt-clean")
+
+
+def rescore(rows: list[dict[str, Any]]) -> None:
+    """Re-judge every row from its stored features with the current thresholds.toml (no re-collect)."""
+    from unspin.stuffing.occurrences import Judge, Occurrence
+    from unspin.stuffing.settings import thresholds
+
+    judge = Judge(thresholds()["classify"], None, frozenset())
+    for r in rows:
+        occ = Occurrence(r["start"], r["end"], (0, 0), "body")
+        occ.p_wedged, occ.signals = judge.score(r["features"])
+        occ.facts["features"] = r["features"]
+        r["p_wedged"] = occ.p_wedged
+        r["verdict"] = "wedged" if occ.p_wedged >= float(judge.cfg["wedged_min"]) else "natural"
+        r["safe"] = int(r["verdict"] == "wedged" and judge.safe(occ))
+
+
 def report(rows: list[dict[str, Any]], unmatched: int) -> None:
+    for title, kinds in (("keyphrase", KEYPHRASE_KINDS), ("stand-in phrases", STAND_IN_KINDS)):
+        part = [r for r in rows if r["kind"] in kinds]
+        if not part:
+            continue
+        print(f"-- {title} ({len(part)} occurrences)")
+        _report_part(part, unmatched if kinds == KEYPHRASE_KINDS else 0)
+
+
+def _report_part(rows: list[dict[str, Any]], unmatched: int) -> None:
     y = np.array([r["label"] for r in rows])
     wedged = np.array([r["verdict"] == "wedged" for r in rows])
     safe = np.array([bool(r["safe"]) for r in rows])
-    clean = np.array([r["kind"] == "clean" for r in rows])
+    clean = np.array([r["kind"] in CLEAN_KINDS for r in rows])
     total = int(y.sum()) + unmatched
     for name, mask in (("reported", wedged), ("safe", safe)):
         tp = int((mask & (y == 1)).sum())
@@ -240,6 +285,16 @@ def report(rows: list[dict[str, Any]], unmatched: int) -> None:
     )
 
 
+def with_interactions(rows: list[dict[str, Any]], spec: str) -> list[str]:
+    """Add product features ("a*b") to every row; returns their names."""
+    names = [term for term in spec.split(",") if term]
+    for r in rows:
+        for name in names:
+            a, b = name.split("*")
+            r["features"][name] = float(r["features"].get(a, 0.0)) * float(r["features"].get(b, 0.0))
+    return names
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("command", choices=("collect", "report", "fit", "misses"))
@@ -250,6 +305,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--alternates", type=int, default=0, help="collect: stand-in keyphrases per article")
     parser.add_argument("--l2", type=float, default=1.0)
     parser.add_argument("--features", default="", help="comma-separated feature subset for fit")
+    parser.add_argument("--drop", default="", help="fit: comma-separated features to leave out")
+    parser.add_argument("--interactions", default="", help='fit: product features, "a*b,c*d"')
+    parser.add_argument("--brief", action="store_true", help="fit: summary lines only")
+    parser.add_argument(
+        "--rescore", action="store_true", help="report/misses: re-judge stored features with thresholds.toml"
+    )
     args = parser.parse_args(argv)
     if args.command == "collect":
         rows = collect(args.split, args.thesauri, args.rates, args.seeds)
@@ -260,6 +321,8 @@ def main(argv: list[str] | None = None) -> int:
         path.write_text(json.dumps(rows, ensure_ascii=False))
         args.command = "report"
     rows, unmatched = load_rows(args)
+    if args.rescore:
+        rescore(rows)
     if args.command == "report":
         report(rows, unmatched)
     elif args.command == "misses":
@@ -274,15 +337,27 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"FALSE {r['kind']} safe={r['safe']} p={r['p_wedged']:.2f} {r['text']}")
                 print("    ", {k: v for k, v in r["features"].items() if v})
     else:
+        extra = with_interactions(rows, args.interactions)
         names = (
             args.features.split(",") if args.features else sorted({k for r in rows for k in r["features"]})
         )
+        names = [n for n in names if n not in args.drop.split(",")]
+        names += [n for n in extra if n not in names]
         x = design(rows, names)
         y = np.array([r["label"] for r in rows], dtype=float)
         groups = [r["slug"] for r in rows]
-        clean = np.array([r["kind"] == "clean" for r in rows])
         p = grouped_cv(x, y, groups, args.l2)
-        curve(p, y, clean, int(y.sum()) + unmatched)
+        for title, kinds in (("keyphrase", KEYPHRASE_KINDS), ("stand-in phrases", STAND_IN_KINDS)):
+            mask = np.array([r["kind"] in kinds for r in rows])
+            if not mask.any():
+                continue
+            clean = np.array([r["kind"] in CLEAN_KINDS for r in rows])[mask]
+            total = int(y[mask].sum()) + (unmatched if kinds == KEYPHRASE_KINDS else 0)
+            print(f"-- out of fold, {title}: {summary(p[mask], y[mask], total)}")
+            if not args.brief:
+                curve(p[mask], y[mask], clean, total)
+        if args.brief:
+            return 0
         w = logistic_fit(x, y, args.l2)
         for name, weight in sorted(zip([*names, "bias"], w, strict=True), key=lambda t: -abs(t[1])):
             print(f"  {name:26s} {weight:7.3f}")

@@ -7,7 +7,9 @@ import pytest
 from unspin import rules
 from unspin.document import Document
 from unspin.keyphrase import function_words, word_tokens
+from unspin.stuffing.analyse import block_bounds
 from unspin.stuffing.density import content_words, stuffing_inputs, yoast_density, yoast_matches
+from unspin.stuffing.occurrences import Judge, Occurrence
 from unspin.stuffing.repair import apply_removal, removal
 from unspin.stuffing.settings import thresholds
 from unspin.stuffing.title import heading_spans, judge_title, title_span
@@ -140,3 +142,45 @@ def test_one_weight_can_be_overridden_without_losing_the_others() -> None:
     assert others == {k: v for k, v in defaults["weights"].items() if k != "lm_rank"}
     assert merged["relations"] == defaults["relations"]
     assert thresholds()["classify"]["weights"]["lm_rank"] == defaults["weights"]["lm_rank"]
+
+
+@pytest.mark.parametrize(
+    ("word", "block"),
+    [
+        ("Caffeine", "Caffeine has a half-life. It is\nwrapped here."),  # a heading above is cut off
+        ("wrapped", "Caffeine has a half-life. It is\nwrapped here."),  # a hard-wrapped paragraph stays whole
+        ("one", "- item one\n  more"),  # a list item with its continuation line
+        ("two", "- item two"),
+        ("Eat", "## Eat and Drink"),
+    ],
+)
+def test_an_occurrence_is_judged_within_its_block(word: str, block: str) -> None:
+    text = (
+        "# Title\n\n## Eat and Drink\nCaffeine has a half-life. It is\nwrapped here.\n"
+        "- item one\n  more\n- item two\n\nLast."
+    )
+    at = text.index(word)
+    lo, hi = block_bounds(text, at, at + len(word))
+    assert text[lo:hi] == block
+
+
+def _judged(p_wedged: float, signals: dict[str, float], lm_rank: float = 0.0) -> Occurrence:
+    occ = Occurrence(0, 1, (0, 1), "body", "wedged", p_wedged, signals=signals)
+    occ.facts["features"] = {"lm_rank": lm_rank}
+    return occ
+
+
+def test_a_safe_removal_needs_a_second_independent_fact() -> None:
+    judge = Judge(thresholds()["classify"], None, frozenset())
+    cfg = judge.cfg
+    confident = (float(cfg["safe_min"]) + float(cfg["safe_alone"])) / 2
+    # One broken construction alone is not enough, even though it also counts as corroboration.
+    assert not judge.safe(_judged(confident, {"subject_split": 1.5}))
+    # A second structural fact, or the LM ranking the place among the worst, confirms it.
+    assert judge.safe(_judged(confident, {"subject_split": 1.5, "np_follows": 1.7}))
+    assert judge.safe(_judged(confident, {"tight_relation": 1.5, "compound_split": 0.7}))
+    assert judge.safe(_judged(confident, {"tight_relation": 1.5}, lm_rank=float(cfg["safe_rank"])))
+    # A copy or a sentence boundary is enough; below safe_min nothing is safe; above safe_alone everything is.
+    assert judge.safe(_judged(confident, {"self_split": 4.0}))
+    assert not judge.safe(_judged(float(cfg["safe_min"]) - 0.01, {"self_split": 4.0}))
+    assert judge.safe(_judged(float(cfg["safe_alone"]), {}))

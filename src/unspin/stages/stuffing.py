@@ -33,7 +33,10 @@ class StuffingStage:
         states = [prepare(doc, doc.nlp_doc, ctx.settings) for doc in docs]
         for state in states:
             state.head = keyphrase_head(nlp, state.choice.phrase)
-        sentences = [p.without_text for state in states for p in state.pending]
-        parsed_without = iter(list(nlp.pipe(sentences)))
+        pending = [p for state in states for p in state.pending]
+        parsed_without = iter(list(nlp.pipe(p.without_text for p in pending)))
+        parsed_with = iter(list(nlp.pipe(p.with_text for p in pending)))
         for state in states:
-            finish(state, [next(parsed_without) for _ in state.pending], judge, cfg)
+            count = len(state.pending)
+            without = [next(parsed_without) for _ in range(count)]
+            finish(state, without, judge, cfg, [next(parsed_with) for _ in range(count)])

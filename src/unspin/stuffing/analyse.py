@@ -7,6 +7,7 @@ parses those sentences with ``nlp.pipe``; :func:`finish` judges the occurrences 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,6 +28,9 @@ from unspin.stuffing.repair import Removal, removal
 from unspin.stuffing.title import heading_spans, judge_title, title_span
 
 _BAND_RANK = {"under": 0, "good": 1, "over": 2, "way-over": 3}
+# A line that begins a block of its own: blank, a heading, a list item, a quote or a table row.
+_BLOCK_START = re.compile(r"[ \t]*(?:$|#{1,6}[ \t]|[-*+>|][ \t]|\d{1,3}[.)][ \t])", re.MULTILINE)
+_BLANK_OR_HEADING = re.compile(r"[ \t]*(?:$|#{1,6}[ \t])", re.MULTILINE)
 
 
 @dataclass
@@ -39,6 +43,14 @@ class Pending:
     without_text: str
     without_gap: int
     previous_end: int | None
+    without_shift: int = 0  # characters the removal takes out of the text after the gap
+
+    @property
+    def with_text(self) -> str:
+        """The sentence as written, to parse on its own like the without-sentence; padded with spaces in
+        front so that its offsets are the document's."""
+        doc_text = self.sentence.doc.text
+        return " " * self.sentence.start_char + doc_text[self.sentence.start_char : self.sentence.end_char]
 
 
 @dataclass
@@ -98,15 +110,56 @@ def keyphrase_head(nlp: Any, phrase: str | None) -> str | None:
 def _pending(prose: str, parsed: Any, occ: Occurrence, previous_end: int | None) -> Pending:
     span = parsed.char_span(occ.start, occ.end, alignment_mode="expand")
     sentence = span.sent if span is not None and len(span) else parsed[:0]
+    sentence = _within_block(prose, parsed, sentence, occ)
     sent_start, sent_end = sentence.start_char, sentence.end_char
     rem = removal(prose, occ.start, occ.end)
     cut_start, cut_end = max(rem.start, sent_start), min(rem.end, max(sent_end, occ.end))
     without = prose[sent_start:cut_start] + rem.edit.replacement + prose[cut_end:sent_end]
-    return Pending(occ, rem, sentence, without, cut_start - sent_start, previous_end)
+    shift = (cut_end - cut_start) - len(rem.edit.replacement)
+    return Pending(occ, rem, sentence, without, cut_start - sent_start, previous_end, shift)
 
 
-def finish(state: DocState, without_docs: list[Any], judge: Judge, cfg: dict[str, Any]) -> None:
-    """Judge the occurrences, write ``analysis["stuffing"]`` and add the findings."""
+def _within_block(prose: str, parsed: Any, sentence: Any, occ: Occurrence) -> Any:
+    """The sentence cut to the text block of the occurrence. The parser often runs a heading into the
+    paragraph under it ("## Eat and Drink ¶ Caffeine has …"), which gives the judge a wrong subject, wrong
+    neighbours and a wrong LM context."""
+    lo, hi = block_bounds(prose, occ.start, occ.end)
+    start, end = max(sentence.start_char, lo), min(sentence.end_char, hi)
+    if (start, end) == (sentence.start_char, sentence.end_char):
+        return sentence
+    clipped = parsed.char_span(start, end, alignment_mode="contract")
+    if clipped is None or not len(clipped) or not (clipped.start_char <= occ.start < clipped.end_char):
+        return sentence
+    return clipped
+
+
+def block_bounds(text: str, start: int, end: int) -> tuple[int, int]:
+    """Start and end of the block (paragraph, heading, list item) holding ``text[start:end]``: lines join
+    a hard-wrapped paragraph, but a blank line, a heading or a list marker begins a new block."""
+    lo = text.rfind("\n", 0, start) + 1
+    while lo > 0 and not _BLOCK_START.match(text, lo):
+        previous = text.rfind("\n", 0, lo - 1) + 1
+        if _BLANK_OR_HEADING.match(text, previous):
+            break
+        lo = previous
+    hi = text.find("\n", end)
+    while hi >= 0:
+        line = text.rfind("\n", 0, hi) + 1
+        if _BLANK_OR_HEADING.match(text, line) or _BLOCK_START.match(text, hi + 1):
+            break
+        hi = text.find("\n", hi + 1)
+    return lo, len(text) if hi < 0 else hi
+
+
+def finish(
+    state: DocState,
+    without_docs: list[Any],
+    judge: Judge,
+    cfg: dict[str, Any],
+    with_docs: list[Any] | None = None,
+) -> None:
+    """Judge the occurrences, write ``analysis["stuffing"]`` and add the findings. ``with_docs`` are the
+    parses of the pending ``with_text``s; without them the judge reads the document's own parse."""
     doc = state.doc
     choice = state.choice
     analysis: dict[str, Any] = {"keyphrase": choice.as_evidence()}
@@ -115,16 +168,22 @@ def finish(state: DocState, without_docs: list[Any], judge: Judge, cfg: dict[str
         return
     kp = tuple(choice.phrase.split())
     capitalised = _capitalised_share(state.parsed, state.occurrences)
-    for item, without_doc in zip(state.pending, without_docs, strict=True):
+    written = with_docs if with_docs is not None else [None] * len(state.pending)
+    for item, without_doc, with_doc in zip(state.pending, without_docs, written, strict=True):
+        sentence = item.sentence
+        if with_doc is not None:
+            alone = with_doc.char_span(sentence.start_char, sentence.end_char, alignment_mode="contract")
+            sentence = alone if alone is not None and len(alone) else sentence
         ctx = Context(
             text=doc.prose,
             tokens=state.tokens,
             keyphrase=kp,
             occurrence=item.occurrence,
             previous_occurrence_end=item.previous_end,
-            with_sentence=item.sentence,
+            with_sentence=sentence,
             without_doc=without_doc,
             without_gap=item.without_gap,
+            without_shift=item.without_shift,
             without_text=item.without_text,
             capitalised_share=capitalised,
             head=state.head,

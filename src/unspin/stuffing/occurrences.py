@@ -6,9 +6,11 @@ Every signal compares the sentence as written with the sentence without the occu
 - sentence boundaries and case: it starts a sentence in lower case, runs into the next sentence, trails one,
   or stands in lower case inside a capitalised heading;
 - parse: without it, the words on either side are bound by a dependency (a determiner and its noun, a verb
-  and its object, an auxiliary and its verb); another noun phrase follows it directly; or, the other way
-  round, it completes its neighbours (a determiner or preposition before it that would be left dangling);
-- the trigram LM: how much more fluent the joins are without it than with it.
+  and its object, a subject and its verb, the parts of a compound or name); as written, it hangs from its
+  sentence as a modifier or a bare clause, or another noun phrase follows it directly; or, the other way
+  round, it completes its neighbours (a determiner or preposition before it that would be left dangling, a
+  subject or object slot that would be left empty);
+- the trigram LM: how the place compares with the sentence's other places for the phrase (inside a clause).
 
 Each signal is a named feature; the verdict is a logistic function of their weighted sum, with the
 weights in ``thresholds.toml`` ``[classify.weights]``.
@@ -37,6 +39,50 @@ _ARTICLES_POSSESSIVES = frozenset(
     {"a", "an", "the", "my", "your", "his", "her", "its", "our", "their", "every", "each", "no"}
 )
 _DEMONSTRATIVES = frozenset({"this", "that", "these", "those"})
+# A subject noun phrase that ends on one of these is complete: nothing can follow it before its verb.
+_NOMINAL_END_TAGS = frozenset({"NN", "NNS", "NNP", "NNPS", "PRP", "CD"})
+# Words that may stand between a subject and its verb: auxiliaries, negation, adverbs.
+_VERB_PREFIX_DEPS = frozenset({"aux", "auxpass", "neg", "advmod"})
+# A verb-headed phrase hanging from a noun before it as one of these is a bare clause on a noun.
+_CLAUSE_ON_NOUN_DEPS = frozenset({"acl", "relcl", "xcomp", "ccomp", "appos", "advcl"})
+_ARGUMENT_DEPS = frozenset({"nsubj", "nsubjpass", "dobj", "pobj", "attr"})
+# Trigram LM features that compare places in the sentence: not trusted at a sentence or clause start.
+_POSITION_LM_FEATURES = ("lm_rank", "lm_margin", "head_rank", "pronoun_rank")
+# Argument slots of a head word: a phrase fills one when the head has no other filler of its group.
+_SLOTS = (
+    frozenset({"nsubj", "nsubjpass", "csubj", "csubjpass", "expl"}),
+    frozenset({"dobj", "attr", "oprd", "dative", "ccomp", "xcomp"}),
+    frozenset({"pobj", "pcomp"}),
+)
+# What a phrase leaves behind in its slot: its determiner or adjective ("This [recipe] produces").
+_STRANDED_TAGS = frozenset({"DT", "PDT", "PRP$", "JJ", "JJS", "JJR", "CD", "VBG", "WDT"})
+# Relations no noun phrase or clause takes as a whole in its sentence: modifiers and function words.
+_ODD_ROOT_DEPS = frozenset(
+    {
+        "appos",
+        "relcl",
+        "acl",
+        "amod",
+        "nmod",
+        "dep",
+        "punct",
+        "prep",
+        "intj",
+        "parataxis",
+        "meta",
+        "nummod",
+        "quantmod",
+        "det",
+        "poss",
+        "case",
+        "mark",
+        "cc",
+        "prt",
+        "predet",
+        "aux",
+        "auxpass",
+    }
+)
 # Signals strong enough on their own to make a removal safe: copies and sentence or heading boundaries.
 STRONG_SIGNALS = frozenset(
     {
@@ -50,8 +96,20 @@ STRONG_SIGNALS = frozenset(
 )
 # A broken dependency makes a removal safe only when a second, independent fact agrees: the LM ranks the
 # place among the worst in the sentence, or the parse shows an impossible neighbour as well.
-PARSE_SIGNALS = frozenset({"tight_relation", "object_after"})
-CORROBORATING_SIGNALS = frozenset({"np_follows", "noun_follows", "after_auxiliary"})
+PARSE_SIGNALS = frozenset(
+    {"tight_relation", "object_after", "subject_split", "compound_split", "clause_on_noun"}
+)
+CORROBORATING_SIGNALS = frozenset(
+    {
+        "np_follows",
+        "noun_follows",
+        "after_auxiliary",
+        "subject_split",
+        "compound_split",
+        "clause_on_noun",
+        "odd_attachment",
+    }
+)
 
 
 @dataclass
@@ -101,6 +159,21 @@ class Context:
     without_text: str
     capitalised_share: float  # share of the document's sentences that start with a capital
     head: str | None = None  # the keyphrase's head noun ("recipe" in "classic banana bread recipe")
+    without_shift: int = 0  # characters the removal takes out of the text after the gap
+
+    def without_token(self, token: Any) -> Any:
+        """The token of the without-parse at the place of ``token`` of the sentence as written (None for
+        the occurrence's own words)."""
+        occ = self.occurrence
+        base = self.with_sentence.start_char
+        if token.idx < occ.start:
+            at = token.idx - base
+        elif token.idx >= occ.end:
+            at = token.idx - base - self.without_shift
+        else:
+            return None
+        span = self.without_doc.char_span(at, at + len(token.text), alignment_mode="expand")
+        return span[0] if span is not None and len(span) else None
 
 
 class Judge:
@@ -124,10 +197,8 @@ class Judge:
         self._boundaries(ctx, features, reasons)
         self._parse(ctx, features, reasons)
         self._fluency(ctx, features, reasons)
-        signals = {k: v * self.weights.get(k, 0.0) for k, v in features.items() if v}
-        signals = {k: v for k, v in signals.items() if v}
-        total = float(self.cfg["bias"]) + sum(signals.values())
-        occ.p_wedged = 1.0 / (1.0 + math.exp(-total))
+        self._gate_position_lm(ctx, features, reasons)
+        occ.p_wedged, signals = self.score(features)
         occ.signals = signals
         occ.facts["features"] = {k: round(v, 3) for k, v in features.items()}
         occ.verdict = "wedged" if occ.p_wedged >= float(self.cfg["wedged_min"]) else "natural"
@@ -135,6 +206,13 @@ class Judge:
         sign = 1.0 if occ.verdict == "wedged" else -1.0
         ordered = sorted(signals, key=lambda k: -sign * signals[k])
         occ.reasons = [reasons[k] for k in ordered if k in reasons and sign * signals[k] > 0]
+
+    def score(self, features: dict[str, float]) -> tuple[float, dict[str, float]]:
+        """p(wedged) and the non-zero signals (weight × feature) of a feature set."""
+        signals = {k: v * self.weights.get(k, 0.0) for k, v in features.items() if v}
+        signals = {k: v for k, v in signals.items() if v}
+        total = float(self.cfg["bias"]) + sum(signals.values())
+        return 1.0 / (1.0 + math.exp(-total)), signals
 
     def safe(self, occ: Occurrence) -> bool:
         """A removal is safe when the verdict is very confident (``safe_alone``), or confident and backed by
@@ -147,10 +225,11 @@ class Judge:
         present = {name for name, value in occ.signals.items() if value > 0}
         if present & STRONG_SIGNALS:
             return True
-        confirmed = bool(present & CORROBORATING_SIGNALS) or occ.facts.get("features", {}).get(
-            "lm_rank", 0.0
-        ) >= float(self.cfg["safe_rank"])
-        return bool(present & PARSE_SIGNALS) and confirmed
+        broken = present & PARSE_SIGNALS
+        # The confirmation must be a different fact: one parse fact cannot confirm itself.
+        second = bool((present & CORROBORATING_SIGNALS) - broken) or len(broken) >= 2
+        lm_agrees = occ.facts.get("features", {}).get("lm_rank", 0.0) >= float(self.cfg["safe_rank"])
+        return bool(broken) and (second or lm_agrees)
 
     # -- copies of the keyphrase -------------------------------------------------------------------------
     def _copies(self, ctx: Context, features: dict[str, float], reasons: dict[str, str]) -> None:
@@ -297,6 +376,9 @@ class Judge:
             reasons["clause_start"] = "starts its sentence or clause"
         self._completes(ctx, p, n, first, features, reasons)
         self._constituent(ctx, inside, features, reasons)
+        self._subject_split(ctx, p, inside, features, reasons)
+        self._attachment(ctx, inside, features, reasons)
+        self._slot(ctx, inside, features, reasons)
 
     def _constituent(
         self, ctx: Context, inside: list[Any], features: dict[str, float], reasons: dict[str, str]
@@ -322,6 +404,82 @@ class Judge:
         if _SENTENCE_BEFORE.search(before) and text[occ.start].isupper() and ctx.keyphrase[0][:1].islower():
             features["capitalised_start"] = 1.0
             reasons["capitalised_start"] = "begins its sentence with a capital, as a writer would"
+
+    def _subject_split(
+        self,
+        ctx: Context,
+        before: Any,
+        inside: list[Any],
+        features: dict[str, float],
+        reasons: dict[str, str],
+    ) -> None:
+        """Without it, a noun phrase that ends just before the gap is the subject of a verb that starts
+        just after it: "Caffeine [KP] has a half-life". A phrase between a subject and its verb, with no
+        punctuation, has no role left to play — unless the word before it is a verb or an -ing form, which
+        may take it as its object or modify it ("Learning [how to pay off debt] is", "The following
+        [tips] are")."""
+        if before is None or before.tag_.startswith("VB") or before.lower_.endswith("ing"):
+            return
+        p, n = _gap_neighbours(ctx.without_doc, ctx.without_gap)
+        if p is None or n is None or p.tag_ not in _NOMINAL_END_TAGS:
+            return
+        for subject in ctx.without_doc:
+            if subject.dep_ not in ("nsubj", "nsubjpass") or subject.right_edge.i != p.i:
+                continue
+            verb = subject.head
+            if verb.i < n.i or subject.tag_ not in _NOMINAL_END_TAGS:
+                continue
+            between = ctx.without_doc[n.i : verb.i]
+            if all(t.head.i == verb.i and t.dep_ in _VERB_PREFIX_DEPS for t in between):
+                features["subject_split"] = 1.0
+                reasons["subject_split"] = (
+                    f'separates the subject "{subject.text}" from its verb "{verb.text}"'
+                )
+                return
+
+    def _attachment(
+        self, ctx: Context, inside: list[Any], features: dict[str, float], reasons: dict[str, str]
+    ) -> None:
+        """How the phrase hangs in the parse as written: the relation of its root to the word outside."""
+        lo, hi = inside[0].i, inside[-1].i
+        roots = [t for t in inside if not (lo <= t.head.i <= hi) or t.head.i == t.i]
+        if not roots:
+            return
+        root = roots[0]
+        side = "self" if root.head.i == root.i else ("left" if root.head.i < lo else "right")
+        ctx.occurrence.facts["attach"] = f"{root.dep_}|{root.pos_}|{root.head.pos_}|{side}"
+        verb_root = root.pos_ in ("VERB", "AUX") and root.dep_ in _CLAUSE_ON_NOUN_DEPS
+        if verb_root and side == "left" and root.head.pos_ in ("NOUN", "PROPN"):
+            features["clause_on_noun"] = 1.0
+            reasons["clause_on_noun"] = f'hangs as a bare clause from the noun "{root.head.text}" before it'
+        if root.dep_ in _ODD_ROOT_DEPS:
+            features["odd_attachment"] = 1.0
+            reasons["odd_attachment"] = f'attaches to "{root.head.text}" only loosely ({root.dep_})'
+
+    def _slot(
+        self, ctx: Context, inside: list[Any], features: dict[str, float], reasons: dict[str, str]
+    ) -> None:
+        """Natural evidence: as written, the phrase is the subject or object of a word outside it, and
+        without it that word has no subject or object of its own — at most a determiner or adjective the
+        phrase leaves behind ("This [recipe] produces" → "This produces"). A wedged phrase takes no slot:
+        the sentence already has its filler ("Caffeine [KP] has")."""
+        lo, hi = inside[0].i, inside[-1].i
+        root = next((t for t in inside if not (lo <= t.head.i <= hi) or t.head.i == t.i), None)
+        if root is None or root.head.i == root.i:
+            return
+        group = next((g for g in _SLOTS if root.dep_ in g), None)
+        if group is None:
+            return
+        head = ctx.without_token(root.head)
+        if head is None or head.lower_ != root.head.lower_:
+            return
+        before = root.i < root.head.i
+        fillers = [c for c in head.children if c.dep_ in group and (c.i < head.i) == before]
+        if all(_leftover(c, ctx.without_gap) for c in fillers):
+            features["fills_slot"] = 1.0
+            reasons["fills_slot"] = (
+                f'is the {root.dep_} of "{root.head.text}", which would have none without it'
+            )
 
     def _completes(
         self, ctx: Context, p: Any, n: Any, first: Any, features: dict[str, float], reasons: dict[str, str]
@@ -355,8 +513,13 @@ class Judge:
         if bond is None:
             return
         rel, governor, dependent = bond
+        if rel == "compound" and {governor.i, dependent.i} == {p.i, n.i}:
+            features["compound_split"] = 1.0
+            reasons["compound_split"] = f'splits the compound or name "{p.text} {n.text}"'
         if rel in ("det", "poss") and governor.pos_ not in ("NOUN", "PROPN", "NUM", "PRON"):
             return  # a determiner without a noun: the parse without it is broken, not bound
+        if dependent.i == p.i and p.tag_ in ("DT", "PDT") and rel in _ARGUMENT_DEPS:
+            return  # its own determiner, read as a pronoun once it is gone ("This [recipe] produces")
         if governor.i == p.i and dependent.i >= n.i and rel in _COMPLEMENTS:
             features["object_after"] = 1.0
             reasons["object_after"] = (
@@ -372,6 +535,21 @@ class Judge:
         elif rel in self.loose:
             features["loose_relation"] = 1.0
             reasons["loose_relation"] = f'comes between "{governor.text}" and "{dependent.text}" ({rel})'
+
+    @staticmethod
+    def _gate_position_lm(ctx: Context, features: dict[str, float], reasons: dict[str, str]) -> None:
+        """At the start of a sentence or clause the trigram LM cannot tell a subject from a wedge (the
+        joins "<s> also makes" and "<s> cursor-based pagination also makes" both read well; measured on the
+        tuning split its rank separates nothing there), so its position features count only inside a clause.
+        The raw values stay in the evidence (``lm``)."""
+        if not features.get("clause_start"):
+            return
+        lm = ctx.occurrence.facts.setdefault("lm", {})
+        for name in _POSITION_LM_FEATURES:
+            if name in features:
+                lm[name] = round(features[name], 3)
+                features[name] = 0.0
+                reasons.pop(name, None)
 
     # -- language model ----------------------------------------------------------------------------------
     def _fluency(self, ctx: Context, features: dict[str, float], reasons: dict[str, str]) -> None:
@@ -405,6 +583,7 @@ class Judge:
         features["lm_junction"] = max(-clip, min(clip, junction))
         rank = _position_rank(lm, without_words, middle, at)
         features["lm_rank"] = rank
+        features["lm_margin"] = max(-clip, min(clip, _position_margin(lm, without_words, middle, at))) / clip
         self._substitution(ctx, without_words, at, features, reasons)
         reasons["lm_rank"] = (
             f"of the places in this sentence where the keyphrase could stand, the LM ranks this one "
@@ -453,6 +632,15 @@ class Judge:
             )
 
 
+def _leftover(filler: Any, gap: int) -> bool:
+    """Whether a slot filler of the without-parse is only what the phrase left behind: its words begin
+    before the gap and those are all determiners or modifiers ("This" in "This [recipe] produces", "a
+    productive" in "keep a [herb garden] productive"). A filler of the sentence's own ("Caffeine [KP] has",
+    "want [KP] you running") is not."""
+    before = [t for t in filler.subtree if t.idx < gap]
+    return bool(before) and all(t.tag_ in _STRANDED_TAGS for t in before)
+
+
 def _insertion_score(lm: Any, words: list[str], phrase: list[str], at: int) -> float:
     """ln P of the joins when ``phrase`` is inserted before ``words[at]`` minus ln P of the plain join."""
     seq = [*words[:at], *phrase, *words[at:]]
@@ -466,6 +654,17 @@ def _insertion_score(lm: Any, words: list[str], phrase: list[str], at: int) -> f
         if 2 <= idx < len(words):
             plain += lm.ln_prob(words[idx], words[idx - 1], words[idx - 2])
     return with_terms - plain
+
+
+def _position_margin(lm: Any, words: list[str], phrase: list[str], at: int) -> float:
+    """How much better (ln P of the joins) the phrase fits at the sentence's typical other place than here:
+    the keyphrase's own rarity cancels out, so rare words ("FAQ") do not make every place look bad."""
+    if not phrase:
+        return 0.0
+    others = sorted(_insertion_score(lm, words, phrase, i) for i in range(2, len(words)) if i != at)
+    if not others:
+        return 0.0
+    return others[len(others) // 2] - _insertion_score(lm, words, phrase, at)
 
 
 def _position_rank(lm: Any, words: list[str], phrase: list[str], at: int) -> float:
