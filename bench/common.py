@@ -138,12 +138,18 @@ def _store(cache: Path | None, key: str, spun: SpunArticle) -> None:
 class Runner:
     """unspin's pipeline in this process: one Pipeline and one Context (resources load once)."""
 
-    def __init__(self, grammar: bool = True, unsafe_fixes: bool = False, share_with: Runner | None = None):
+    def __init__(
+        self,
+        grammar: bool = True,
+        unsafe_fixes: bool = False,
+        share_with: Runner | None = None,
+        neural: bool = False,
+    ):
         from unspin.config import Settings
         from unspin.pipeline import Context, Pipeline
 
         disabled = () if grammar else ("grammar",)
-        self.settings = Settings(disabled_stages=disabled, unsafe_fixes=unsafe_fixes)
+        self.settings = Settings(disabled_stages=disabled, unsafe_fixes=unsafe_fixes, neural=neural)
         self.pipeline = Pipeline(self.settings)
         # A second runner (e.g. with unsafe fixes) reuses the loaded spaCy model, LM and thesauri.
         shared = share_with.context._resources if share_with else {}
@@ -183,14 +189,28 @@ def output_text(doc: Any) -> str:
 
 
 def revision() -> str | None:
-    """The checked-out commit, for the results file (None outside a repository or before a commit)."""
+    """The checked-out commit, for the results file (None outside a repository or before a commit); with
+    "+changes" when tracked source files differ from it, so a result is never credited to a commit that
+    did not produce it."""
     try:
         done = subprocess.run(
             ["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True, timeout=10
         )
+        if done.returncode != 0 or not done.stdout.strip():
+            return None
+        changed = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no", "--", "src", "bench", "pyproject.toml"],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=10,
+        )
     except OSError:
         return None
-    return done.stdout.strip() or None if done.returncode == 0 else None
+    dirty = any(
+        not line.endswith(".json") and not line.endswith(".md") for line in changed.stdout.splitlines()
+    )
+    return done.stdout.strip() + ("+changes" if dirty else "")
 
 
 def peak_rss_mb() -> float:

