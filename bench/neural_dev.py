@@ -22,9 +22,9 @@ from bench.common import load_corpus, spun_versions
 from bench.spin_dev import _overlapping, out_of_fold
 from unspin.lexicons.webspin import load as load_lexicon
 from unspin.lm import TrigramLM
-from unspin.neural.judge import model_features
+from unspin.neural.judge import builtin_calibration, model_features
 from unspin.neural.lm import NeuralLM
-from unspin.neural.rescore import RescoreSettings, rescore
+from unspin.neural.rescore import rescore
 from unspin.spin.detector import builtin_detector, fit_logistic
 from unspin.spin.engine import SpinEngine, keyphrase_spans
 from unspin.spin.params import builtin_params
@@ -57,7 +57,7 @@ def collect(args: argparse.Namespace) -> int:
     engine = SpinEngine(Thesaurus.load(), load_lexicon(), TrigramLM.load(), params)
     detector = builtin_detector()
     lm = NeuralLM.load()
-    settings = RescoreSettings()
+    settings = builtin_calibration().rescore
     articles = load_corpus(split=args.split, limit=args.limit)
     items: list[tuple[str, str, str, str, list[Any]]] = []
     for v in spun_versions(articles, args.thesauri.split(","), [float(r) for r in args.rates.split(",")]):

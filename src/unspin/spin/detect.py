@@ -365,7 +365,7 @@ class SentenceSearch:
         }
         alternatives = [
             {"text": match_case(p.replacement, observed, first.sentence_initial), "score": round(d, 3)}
-            for _, d, p in top.ranked[:5]
+            for _, d, p in top.ranked[: self.params.alternatives]
         ]
         return SpinHit(
             start=first.start,
