@@ -22,9 +22,8 @@ from bench.common import load_corpus, spun_versions
 from bench.spin_dev import _overlapping, out_of_fold
 from unspin.lexicons.webspin import load as load_lexicon
 from unspin.lm import TrigramLM
-from unspin.neural.judge import builtin_calibration, model_features
+from unspin.neural.judge import NeuralJudge, builtin_calibration, model_features
 from unspin.neural.lm import NeuralLM
-from unspin.neural.rescore import rescore
 from unspin.spin.detector import builtin_detector, fit_logistic
 from unspin.spin.engine import SpinEngine, keyphrase_spans
 from unspin.spin.params import builtin_params
@@ -57,7 +56,7 @@ def collect(args: argparse.Namespace) -> int:
     engine = SpinEngine(Thesaurus.load(), load_lexicon(), TrigramLM.load(), params)
     detector = builtin_detector()
     lm = NeuralLM.load()
-    settings = builtin_calibration().rescore
+    calibration = builtin_calibration()
     articles = load_corpus(split=args.split, limit=args.limit)
     items: list[tuple[str, str, str, str, list[Any]]] = []
     for v in spun_versions(articles, args.thesauri.split(","), [float(r) for r in args.rates.split(",")]):
@@ -81,18 +80,10 @@ def collect(args: argparse.Namespace) -> int:
             hits = analysis.hits
             confidence = [params.confidence(h.features) for h in hits]
             detection = [_hit_detection(h, analysis.words, probabilities) for h in hits]
-            chosen = [
-                i
-                for i in range(len(hits))
-                if confidence[i] >= settings.min_confidence or detection[i] >= settings.min_detection
-            ]
-            bounds = []
-            for h in hits:
-                span = doc.char_span(h.start, h.end, alignment_mode="expand")
-                sent = span.sent if span is not None and len(span) else doc[:0]
-                bounds.append((sent.start_char, sent.end_char) if len(sent) else (h.start, h.end))
+            # The stage's own selection and windows (lexicon hits keep their own calibration).
+            judge = NeuralJudge(lm, calibration, text, doc)
             started = time.perf_counter()
-            evidence = rescore(hits, chosen, text, bounds, lm, settings)
+            evidence = judge.evidence(hits, confidence, detection)
             neural_seconds += time.perf_counter() - started
             words_total += len(text.split())
             for i, h in enumerate(hits):
@@ -121,7 +112,7 @@ def collect(args: argparse.Namespace) -> int:
                 )
                 out.write(json.dumps(row, ensure_ascii=False) + "\n")
             print(
-                f"{key}: {len(hits)} hits, {len(chosen)} re-scored, {neural_seconds:.0f} s neural so far",
+                f"{key}: {len(hits)} hits, {len(evidence)} re-scored, {neural_seconds:.0f} s neural so far",
                 flush=True,
             )
     print(
