@@ -12,6 +12,10 @@ A repair-search hit is reported when either its repair confidence or the detecti
 words reaches the reporting threshold. A word the detector flags that no reported hit covers becomes a
 finding of its own, with the best candidate as an unsafe fix when one exists. A fix is safe when the
 repair confidence or the detection probability lies in a band whose measured precision is at least 0.97.
+
+With the optional neural judge (``--neural``), hits that pass its pre-filter are decided by the neural
+calibration instead (``neural/judge.py``): its best candidate is the fix, its probability the confidence,
+and the words of such a hit are no longer reported by the word detector on their own.
 """
 
 from __future__ import annotations
