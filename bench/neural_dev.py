@@ -19,11 +19,12 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import load_corpus, spun_versions
-from bench.spin_dev import _overlapping, out_of_fold
+from bench.spin_dev import _overlapping, out_of_fold, print_table
 from unspin.lexicons.webspin import load as load_lexicon
 from unspin.lm import TrigramLM
 from unspin.neural.judge import NeuralJudge, builtin_calibration, model_features
 from unspin.neural.lm import NeuralLM
+from unspin.spin.decide import hit_detections
 from unspin.spin.detector import builtin_detector, fit_logistic
 from unspin.spin.engine import SpinEngine, keyphrase_spans
 from unspin.spin.params import builtin_params
@@ -41,13 +42,6 @@ NEURAL_FEATURES = (
     "n_observed_per_token",
     "n_observed_slor",
 )
-
-
-def _hit_detection(hit: Any, words: list[Any], probabilities: list[float]) -> float:
-    return max(
-        (p for w, p in zip(words, probabilities, strict=True) if hit.start <= w.start and w.end <= hit.end),
-        default=0.0,
-    )
 
 
 def collect(args: argparse.Namespace) -> int:
@@ -79,7 +73,7 @@ def collect(args: argparse.Namespace) -> int:
             probabilities = detector.probabilities([w.features for w in analysis.words])
             hits = analysis.hits
             confidence = [params.confidence(h.features) for h in hits]
-            detection = [_hit_detection(h, analysis.words, probabilities) for h in hits]
+            detection = hit_detections(hits, analysis.words, probabilities)
             # The stage's own selection and windows (lexicon hits keep their own calibration).
             judge = NeuralJudge(lm, calibration, text, doc)
             started = time.perf_counter()
@@ -152,10 +146,7 @@ def fit(args: argparse.Namespace) -> int:
             f"{restored_t / gold_total:16.3f}  {1000 * clean / max(1, clean_words):8.2f}"
         )
     bias, weights = fit_logistic(x, y, l2=args.l2)
-    print("\n[neural.calibration]")
-    print(f"bias = {bias:.4f}")
-    for name, w in zip(names, weights, strict=True):
-        print(f"{name} = {w:.4f}")
+    print_table("neural.calibration", bias, weights, names)
     return 0
 
 

@@ -295,13 +295,18 @@ def fit(args: argparse.Namespace) -> int:
         )
     everything = list(range(len(rows)))
     _, (bias, weights, doc_bias, doc_w) = two_stage(everything, everything[:1])
-    print("\n[detector.weights]")
-    print(f"bias = {bias:.4f}")
-    for name, w in zip(names, weights, strict=True):
-        print(f"{name} = {w:.4f}")
+    print_table("detector.weights", bias, weights, names)
     print("\n[detector.document]")
     print(f"bias = {doc_bias:.4f}\nword_logit = {doc_w[0]:.4f}\nlog_rate = {doc_w[1]:.4f}")
     return 0
+
+
+def print_table(table: str, bias: float, weights: list[float], names: list[str]) -> None:
+    """A fitted logistic model as the TOML table ``spin-model.toml`` reads."""
+    print(f"\n[{table}]")
+    print(f"bias = {bias:.4f}")
+    for name, w in zip(names, weights, strict=True):
+        print(f"{name} = {w:.4f}")
 
 
 def out_of_fold(rows: list[dict[str, Any]], x: list[list[float]], y: list[int], l2: float) -> list[float]:
@@ -334,10 +339,7 @@ def fit_repair(args: argparse.Namespace) -> int:
         clean = len(chosen) - len(spun)
         print(f"{thr:.2f} {len(spun):5d} {correct / max(1, len(spun)):.3f} {clean:5d}")
     bias, weights = fit_logistic(x, y, l2=args.l2)
-    print("\n[model.calibration]")
-    print(f"bias = {bias:.4f}")
-    for name, w in zip(names, weights, strict=True):
-        print(f"{name} = {w:.4f}")
+    print_table("model.calibration", bias, weights, names)
     return 0
 
 

@@ -64,6 +64,21 @@ def only_drops_words(observed: str, replacement: str | None) -> bool:
     return len(kept) < len(observed.split()) and all(any(_same_word(w, k) for w in words) for k in kept)
 
 
+def hit_detections(hits: list[Any], words: list[Any], probabilities: list[float]) -> list[float]:
+    """Per hit, the highest detection probability among the words it covers (0 when it covers none)."""
+    return [
+        max(
+            (
+                p
+                for w, p in zip(words, probabilities, strict=True)
+                if hit.start <= w.start and w.end <= hit.end
+            ),
+            default=0.0,
+        )
+        for hit in hits
+    ]
+
+
 def decide(
     analysis: SpinAnalysis,
     params: SpinParams,
@@ -75,10 +90,7 @@ def decide(
     decisions: list[SpinDecision] = []
     covered: list[tuple[int, int]] = []
     repairs = [params.confidence(hit.features) for hit in analysis.hits]
-    detections = [
-        max((p for w, p in detected if hit.start <= w.start and w.end <= hit.end), default=0.0)
-        for hit in analysis.hits
-    ]
+    detections = hit_detections(analysis.hits, analysis.words, probabilities)
     rescored = neural.evidence(analysis.hits, repairs, detections) if neural else {}
     # Words the neural model has judged: its verdict replaces the word detector's for them.
     judged = [(analysis.hits[i].start, analysis.hits[i].end) for i in rescored]
