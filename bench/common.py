@@ -11,8 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench import thesauri
-from bench.spinner import Spinner, SpunArticle, derive_seed
+from bench.spinner import Spinner, SpunArticle, derive_seed, spinner_named
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO / "bench" / "corpus"
@@ -108,7 +107,7 @@ def spun_versions(
                 spun = _cached(cache, key, article.text)
                 if spun is None:
                     if name not in spinners:
-                        spinners[name] = Spinner(thesauri.load(name))
+                        spinners[name] = spinner_named(name)
                     spun = spinners[name].spin(article.text, article.keyphrase, version_seed, rate)
                     spun.meta["slug"] = article.slug
                     _store(cache, key, spun)

@@ -405,7 +405,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="unspin accuracy benchmark on the spun corpus.")
     parser.add_argument("--split", choices=("tune", "heldout", "all"), default="all")
     parser.add_argument("--corpus", type=Path, default=CORPUS, help="folder with corpus.toml and articles/")
-    parser.add_argument("--thesauri", default=",".join(THESAURI), help="comma-separated: moby,wordnet,mythes")
+    parser.add_argument(
+        "--thesauri",
+        default=",".join(THESAURI),
+        help="comma-separated spinners: moby, wordnet, mythes, each optionally -frequent",
+    )
     parser.add_argument(
         "--rates", default=",".join(f"{r:g}" for r in RATES), help="comma-separated spin rates"
     )

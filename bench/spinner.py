@@ -39,6 +39,7 @@ from typing import Any
 
 from lemminflect import getAllInflections, getAllLemmas, getInflection
 from spacy.lang.en.stop_words import STOP_WORDS
+from wordfreq import zipf_frequency
 
 from bench import thesauri
 from bench.thesauri import Thesaurus
@@ -57,6 +58,7 @@ SYNONYM_SHAPE = re.compile(r"^[a-z]+(?:[ '-][a-z]+)*$")
 OPEN_CLASSES = ("NOUN", "VERB", "ADJ", "ADV")
 BASE_TAGS = ("NN", "VB", "VBP", "JJ", "RB")
 SENTENCE_END = ".!?:\n"
+PICKS = ("uniform", "frequent")
 OPENERS = " \t\"'“‘([–—-*•"
 
 
@@ -112,12 +114,23 @@ class SpinnerConfig:
     extend_overlap_share: float = 0.1
     number_share: float = 1.0
     max_synonym_words: int = 3
+    # "uniform": any listed synonym, equally likely (a thesaurus walk). "frequent": synonyms weighted by
+    # word frequency to the power frequent_exponent, rare ones (Zipf below frequent_min_zipf) left out,
+    # as commercial spinners whose curated lists favour everyday words ("injuries" → "accidents").
+    pick: str = "uniform"
+    frequent_exponent: float = 0.5
+    frequent_min_zipf: float = 3.0
     hyphen_keep: tuple[str, ...] = ()
     number_words: tuple[str, ...] = ()
     footers: tuple[str, ...] = ()
 
     def with_rate(self, rate: float) -> SpinnerConfig:
         return SpinnerConfig(**{**asdict(self), "rate": rate})
+
+    def with_pick(self, pick: str) -> SpinnerConfig:
+        if pick not in PICKS:
+            raise ValueError(f"unknown pick {pick!r}; choose from {', '.join(PICKS)}")
+        return SpinnerConfig(**{**asdict(self), "pick": pick})
 
 
 @cache
@@ -184,6 +197,7 @@ class Spinner:
         spun, edits = _apply(text, plans)
         meta = {
             "thesaurus": self.thesaurus.name,
+            "pick": self.config.pick,
             "rate": rate,
             "seed": seed,
             "keyphrase": keyphrase,
@@ -278,7 +292,7 @@ class Spinner:
         out = list(parts)
         for i in picked:
             single, _ = self._options(parts[i].lower())
-            out[i] = _match_case(parts[i], rng.choice(single))
+            out[i] = _match_case(parts[i], self._choose(single, rng) or rng.choice(single))
         result = "-".join(out)
         if not word.initial and rng.random() < self.config.odd_capital_share:
             result = result[0].upper() + result[1:]
@@ -286,10 +300,25 @@ class Spinner:
 
     def _pick(self, single: tuple[str, ...], multi: tuple[str, ...], rng: random.Random) -> str | None:
         if multi and (not single or rng.random() < self.config.multiword_share):
-            return rng.choice(multi)
+            return self._choose(multi, rng) or self._choose(single, rng)
         if single:
-            return rng.choice(single)
+            return self._choose(single, rng)
         return None
+
+    def _choose(self, options: tuple[str, ...], rng: random.Random) -> str | None:
+        if not options:
+            return None
+        if self.config.pick == "uniform":
+            return rng.choice(options)
+        # The rarest word of a phrase decides how everyday the phrase is; each further word makes it
+        # rarer still (a phrase is rarer than its words).
+        weights = [
+            10 ** (self.config.frequent_exponent * z) if z >= self.config.frequent_min_zipf else 0.0
+            for z in (min(_zipf(w) for w in option.split()) - 0.5 * option.count(" ") for option in options)
+        ]
+        if not any(weights):
+            return None
+        return rng.choices(options, weights)[0]
 
     def _case_like(self, original: str, replacement: str, initial: bool, rng: random.Random) -> str:
         if original[0].isupper() or (not initial and rng.random() < self.config.odd_capital_share):
@@ -384,6 +413,11 @@ class Spinner:
 
 
 # -------------------------------------------------------------------------------------- helpers
+
+
+@cache
+def _zipf(word: str) -> float:
+    return zipf_frequency(word, "en")
 
 
 def _words(text: str) -> list[_Word]:
@@ -529,10 +563,21 @@ def _apply(text: str, plans: list[_Planned]) -> tuple[str, list[GoldEdit]]:
 
 
 def spin_article(
-    text: str, keyphrase: str, thesaurus: str = "moby", rate: float = 0.12, seed: int = 1
+    text: str,
+    keyphrase: str,
+    thesaurus: str = "moby",
+    rate: float = 0.12,
+    seed: int = 1,
+    pick: str = "uniform",
 ) -> SpunArticle:
     """Spin one article with a named thesaurus (loaded once per process)."""
-    return Spinner(thesauri.load(thesaurus)).spin(text, keyphrase, seed, rate)
+    return Spinner(thesauri.load(thesaurus), load_config().with_pick(pick)).spin(text, keyphrase, seed, rate)
+
+
+def spinner_named(name: str) -> Spinner:
+    """The spinner a benchmark name stands for: "moby" (uniform picks) or "moby-frequent"."""
+    thesaurus, _, pick = name.partition("-")
+    return Spinner(thesauri.load(thesaurus), load_config().with_pick(pick or "uniform"))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -540,13 +585,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("article", type=Path)
     parser.add_argument("--keyphrase", required=True)
     parser.add_argument("--thesaurus", default="moby", choices=sorted(thesauri.LOADERS))
+    parser.add_argument("--pick", default="uniform", choices=PICKS)
     parser.add_argument("--rate", type=float, default=load_config().rate)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--out", type=Path, help="spun text (default: stdout)")
     parser.add_argument("--gold", type=Path, help="gold edits JSON")
     args = parser.parse_args(argv)
     article = args.article.read_text(encoding="utf-8")
-    spun = spin_article(article, args.keyphrase, args.thesaurus, args.rate, args.seed)
+    spun = spin_article(article, args.keyphrase, args.thesaurus, args.rate, args.seed, args.pick)
     if args.out:
         args.out.write_text(spun.text, encoding="utf-8")
     else:

@@ -168,3 +168,29 @@ def test_cli_writes_text_and_gold(tmp_path: Path) -> None:
     assert data["thesaurus"] == "wordnet" and data["keyphrase"] == KEYPHRASE
     spun = SpunArticle.from_json(ARTICLE, out.read_text(encoding="utf-8"), data)
     assert spun.revert() == ARTICLE
+
+
+def test_frequent_pick_prefers_everyday_synonyms():
+    """The "frequent" spinner (like commercial spinners) picks common words; "uniform" any listed one."""
+    from wordfreq import zipf_frequency
+
+    from bench.spinner import spinner_named
+
+    def single_word_picks(name: str) -> list[str]:
+        spun = spinner_named(name).spin(ARTICLE, KEYPHRASE, seed=3, rate=0.3)
+        return [
+            e.spun_text.lower()
+            for e in spun.edits
+            if e.type == "spin" and " " not in e.spun_text and "-" not in e.spun_text
+        ]
+
+    uniform, frequent = single_word_picks("moby"), single_word_picks("moby-frequent")
+    assert len(uniform) >= 10 and len(frequent) >= 10
+    mean = [sum(zipf_frequency(w, "en") for w in words) / len(words) for words in (uniform, frequent)]
+    assert mean[1] > mean[0] + 0.5, mean
+    assert all(zipf_frequency(w, "en") >= load_config().frequent_min_zipf for w in frequent)
+
+
+def test_unknown_pick_is_refused():
+    with pytest.raises(ValueError, match="unknown pick"):
+        load_config().with_pick("random")

@@ -283,12 +283,11 @@ class SentenceSearch:
         scored = {id(s): self._score(s) for s in spans}
         self.first_pass = [v for v in scored.values() if v is not None]
         while True:
-            live = [v for v in scored.values() if v is not None]
+            floor = self.params.detect_log_odds
+            live = [v for v in scored.values() if v is not None and v.log_odds >= floor]
             if not live:
                 break
-            top = max(live, key=lambda v: (v.log_odds, -v.span.i))
-            if top.log_odds < self.params.detect_log_odds:
-                break
+            top = max(live, key=lambda v: (self._priority(v), -v.span.i))
             hits.append(self._hit(top))
             self._commit(top)
             lo, hi = top.span.i - 3, top.span.j + 3
@@ -301,6 +300,12 @@ class SentenceSearch:
                 elif s.j > lo and s.i < hi:
                     scored[key] = self._score(s)
         return hits
+
+    def _priority(self, scored: Scored) -> float:
+        """Spans are repaired best first; a lexicon entry (a known spinner output) goes before thesaurus
+        guesses on the same words by ``lexicon_bonus``, without changing its own log-odds."""
+        bonus = self.params.lexicon_bonus if scored.best.kind == "lexicon" else 0.0
+        return scored.log_odds + bonus
 
     def _commit(self, top: Scored) -> None:
         span = top.span

@@ -32,6 +32,7 @@ class SpinParams:
     variant_log_prior: float = (
         -2.0
     )  # ln P(the spinner dropped the ending) added to such a variant's prior  # the same in the exact score
+    lexicon_bonus: float = 0.0  # log-odds head start of a lexicon hit in the best-first repair order
     skip_oov: int = 1  # 1: thesaurus-only spans with a word the model does not know are not searched
     # Calibration: confidence = sigmoid(bias + Σ weight × feature).
     calibration: tuple[tuple[str, float], ...] = (("bias", -1.0), ("log_odds", 0.8))
