@@ -161,6 +161,35 @@ def test_wedged_occurrences_in_an_unseen_article_are_removed(ctx: Context) -> No
 
 
 @pytest.mark.slow
+def test_a_phrase_grown_around_a_noun_phrase_loses_only_the_added_words(ctx: Context) -> None:
+    """A stuffer grows the sentence's own "container herb garden" into the keyphrase; the determiner in
+    front cannot take the phrase's first word, and removing the whole phrase would leave it without a noun.
+    """
+    grown = CLEAN.replace(
+        "A container herb garden is the easiest way",
+        "A how to grow a container herb garden is the easiest way",
+    )
+    settings = Settings(keyphrase="how to grow a container herb garden", unsafe_fixes=True)
+    doc = _run(ctx, Document(path=None, source=grown), settings)
+    (finding,) = _stuffing(doc)
+    assert finding.evidence["features"]["det_mismatch"] == 1.0
+    assert "fills_slot" not in finding.evidence["features"]
+    assert grown[finding.evidence["keeps_from"] :].startswith("container herb garden is")
+    assert doc.clean_text == CLEAN
+
+
+@pytest.mark.slow
+def test_a_lower_case_keyphrase_in_a_title_case_heading_is_removed(ctx: Context) -> None:
+    """Judged by its line, the heading is not the keyphrase alone: the case decides."""
+    stuffed = CLEAN.replace("## Planting and Care", "## container herb garden Care")
+    doc = _run(ctx, Document(path=None, source=stuffed))
+    finding = next(f for f in _stuffing(doc) if f.evidence["location"] == "heading")
+    assert finding.evidence["features"]["case_mismatch"] == 1.0
+    assert "whole_sentence" not in finding.evidence["features"]
+    assert finding.applied and "## Care\n" in (doc.clean_text or "")
+
+
+@pytest.mark.slow
 def test_cleaning_is_idempotent(ctx: Context) -> None:
     first = _run(ctx, Document(path=None, source=_stuffed()))
     second = _run(ctx, Document(path=None, source=first.clean_text or ""))

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from unspin import rules
-from unspin.document import Applicability, Document, Fix, Span
+from unspin.document import Applicability, Document, Edit, Fix, Span
 from unspin.keyphrase import (
     KeyphraseChoice,
     WordToken,
@@ -217,9 +217,16 @@ def _wedged_finding(
     doc: Document, occ: Occurrence, item: Pending, judge: Judge, phrase: str, trusted: bool
 ) -> Any:
     applicability = Applicability.SAFE if trusted and judge.safe(occ) else Applicability.UNSAFE
-    fix = Fix((item.removal.edit,), applicability)
+    edit = item.removal.edit
     sentence = item.sentence
     reads = item.without_text.strip()
+    keeps_from = occ.facts.get("keeps_from")
+    if isinstance(keeps_from, int) and occ.start < keeps_from < occ.end:
+        # The keyphrase grew around a noun phrase of the sentence: remove only the words added in front.
+        edit = Edit(occ.start, keeps_from, "")
+        prose = doc.prose
+        reads = (prose[sentence.start_char : occ.start] + prose[keeps_from : sentence.end_char]).strip()
+    fix = Fix((edit,), applicability)
     evidence = {
         **occ.as_dict(),
         "keyphrase": phrase,

@@ -48,6 +48,13 @@ _CLAUSE_ON_NOUN_DEPS = frozenset({"acl", "relcl", "xcomp", "ccomp", "appos", "ad
 _ARGUMENT_DEPS = frozenset({"nsubj", "nsubjpass", "dobj", "pobj", "attr"})
 # Trigram LM features that compare places in the sentence: not trusted at a sentence or clause start.
 _POSITION_LM_FEATURES = ("lm_rank", "lm_margin", "head_rank", "pronoun_rank")
+# First words of a phrase that no determiner can take: a wh-word, "to", a preposition, a finite or bare
+# verb, another determiner or a pronoun ("the how to pay off …", "An how to build …").
+_NO_DETERMINER_TAGS = frozenset(
+    {"WRB", "WP", "WDT", "TO", "IN", "MD", "VB", "VBP", "VBZ", "VBD", "DT", "PRP", "CC"}
+)
+# Words a determiner can take: the start of the noun phrase it belongs to.
+_DETERMINED_TAGS = frozenset({"NN", "NNS", "NNP", "NNPS", "JJ", "JJR", "JJS", "CD"})
 # Argument slots of a head word: a phrase fills one when the head has no other filler of its group.
 _SLOTS = (
     frozenset({"nsubj", "nsubjpass", "csubj", "csubjpass", "expl"}),
@@ -295,7 +302,14 @@ class Judge:
     ) -> None:
         """A lower-case keyphrase inside a heading whose other words are capitalised."""
         occ = ctx.occurrence
-        if any(ch.isupper() for ch in ctx.text[occ.start : occ.end]):
+        # Its own content words in lower case ("library card" in "library card FAQ"): an acronym or name
+        # in the keyphrase keeps its capitals and says nothing about the heading's style.
+        own = [
+            ctx.text[t.start : t.end]
+            for t in ctx.tokens[occ.token_range[0] : occ.token_range[1]]
+            if t.text.lower() not in self.function_words
+        ]
+        if not any(w[:1].islower() for w in own):
             return
         others = [
             ctx.text[t.start : t.end]
@@ -323,8 +337,7 @@ class Judge:
         occ = ctx.occurrence
         occ.facts["without"] = ctx.without_text
         span = ctx.with_sentence
-        words_alone = [t for t in span if not t.is_punct and not t.is_space]
-        if len(words_alone) <= len(ctx.keyphrase) + 1:
+        if self._whole_sentence(ctx, span):
             features["whole_sentence"] = 1.0
             reasons["whole_sentence"] = "is the whole sentence or line"
             return
@@ -379,6 +392,24 @@ class Judge:
         self._subject_split(ctx, p, inside, features, reasons)
         self._attachment(ctx, inside, features, reasons)
         self._slot(ctx, inside, features, reasons)
+
+    def _whole_sentence(self, ctx: Context, span: Any) -> bool:
+        """A sentence that is the keyphrase with at most one word more; a heading whose other words are
+        all function words. A heading is judged by its line: the parse may cut a heading anywhere, and
+        "## classic banana bread recipe Ingredients" is no mention of the phrase on its own."""
+        occ = ctx.occurrence
+        if occ.location == "heading":
+            line_start = ctx.text.rfind("\n", 0, occ.start) + 1
+            line_end = ctx.text.find("\n", occ.end)
+            line_end = len(ctx.text) if line_end < 0 else line_end
+            others = [
+                t.text
+                for t in ctx.tokens
+                if line_start <= t.start < line_end and not (occ.start <= t.start < occ.end)
+            ]
+            return all(w in self.function_words for w in others)
+        words_alone = [t for t in span if not t.is_punct and not t.is_space]
+        return len(words_alone) <= len(ctx.keyphrase) + 1
 
     def _constituent(
         self, ctx: Context, inside: list[Any], features: dict[str, float], reasons: dict[str, str]
@@ -488,6 +519,17 @@ class Judge:
         without it would be impossible English."""
         if p is None or p.is_punct:
             return
+        if _determiner(p) and first.tag_ in _NO_DETERMINER_TAGS:
+            features["det_mismatch"] = 1.0
+            reasons["det_mismatch"] = (
+                f'follows "{p.text}", which cannot take "{first.text}": '
+                "the determiner belongs to the words after it"
+            )
+            if n is None or n.is_punct or n.tag_ not in _DETERMINED_TAGS:
+                # Without the whole phrase the determiner would have no noun ("An [...] is"): the phrase
+                # grew around the sentence's own noun phrase.
+                _keep_determined_tail(ctx, first)
+            return
         n_finite_or_end = n is None or n.is_punct or n.tag_ in _FINITE_VERB_TAGS or n.pos_ in ("ADP", "CCONJ")
         if p.lower_ in _ARTICLES_POSSESSIVES or p.tag_ == "PRP$":
             p_wo, _ = _gap_neighbours(ctx.without_doc, ctx.without_gap)
@@ -540,10 +582,18 @@ class Judge:
     def _gate_position_lm(ctx: Context, features: dict[str, float], reasons: dict[str, str]) -> None:
         """At the start of a sentence or clause the trigram LM cannot tell a subject from a wedge (the
         joins "<s> also makes" and "<s> cursor-based pagination also makes" both read well; measured on the
-        tuning split its rank separates nothing there), so its position features count only inside a clause.
-        The raw values stay in the evidence (``lm``)."""
-        if not features.get("clause_start"):
+        tuning split its rank separates nothing there), so its position features count only inside a clause,
+        and not for a phrase grown around the sentence's own words. The raw values stay in the evidence
+        (``lm``)."""
+        grown = "keeps_from" in ctx.occurrence.facts
+        if not features.get("clause_start") and not grown:
             return
+        if grown:
+            # The phrase grew around the sentence's own noun phrase ("An [how to build an] emergency fund
+            # is"): its tail fits the place and fills the slot by construction, so neither says anything
+            # about the words in front.
+            features.pop("fills_slot", None)
+            reasons.pop("fills_slot", None)
         lm = ctx.occurrence.facts.setdefault("lm", {})
         for name in _POSITION_LM_FEATURES:
             if name in features:
@@ -630,6 +680,27 @@ class Judge:
                 f'its head noun "{ctx.head}" alone would {"fit" if head_fit > 0 else "not fit"} in its place '
                 "(trigram LM)"
             )
+
+
+def _determiner(token: Any) -> bool:
+    """An article, a possessive or a demonstrative used as a determiner ("the", "my", "this")."""
+    if token.lower_ in ("a", "an", "the"):
+        return True
+    demonstrative = token.lower_ in _DEMONSTRATIVES | {"each", "every"} and token.tag_ == "DT"
+    return token.tag_ == "PRP$" or demonstrative
+
+
+def _keep_determined_tail(ctx: Context, first: Any) -> None:
+    """For a keyphrase grown around the noun phrase a determiner had ("An [how to build an] emergency
+    fund"): the start of its longest tail that the determiner can take, recorded as ``keeps_from`` so that
+    the fix removes only the words before it."""
+    occ = ctx.occurrence
+    for token in ctx.with_sentence.doc[first.i + 1 :]:
+        if token.idx >= occ.end:
+            return
+        if token.tag_ in _DETERMINED_TAGS and token.idx > occ.start and ctx.text[token.idx - 1] == " ":
+            occ.facts["keeps_from"] = token.idx
+            return
 
 
 def _leftover(filler: Any, gap: int) -> bool:
