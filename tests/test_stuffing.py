@@ -179,6 +179,53 @@ def test_a_phrase_grown_around_a_noun_phrase_loses_only_the_added_words(ctx: Con
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize(
+    ("original", "wedged", "fact", "relation"),
+    [
+        # Between an adjective and its noun: without it, "bright" modifies "windowsill" again.
+        ("a bright windowsill", "a bright container herb garden windowsill", "tight_relation", "amod"),
+        # Between a conjunction and the clause it joins.
+        (", and pinch out", ", and container herb garden pinch out", "loose_relation", "conj"),
+    ],
+)
+def test_a_phrase_splitting_a_construction_is_removed(
+    ctx: Context, original: str, wedged: str, fact: str, relation: str
+) -> None:
+    """The words the phrase separates belong together without it."""
+    stuffed = CLEAN.replace(original, wedged, 1)
+    doc = _run(ctx, Document(path=None, source=stuffed), Settings(unsafe_fixes=True))
+    at = stuffed.index(wedged) + wedged.index("container")
+    (finding,) = [f for f in _stuffing(doc) if f.start == at]
+    features = finding.evidence["features"]
+    assert features[fact] == 1.0
+    assert any(f"({relation})" in reason for reason in finding.evidence["reasons"])
+    assert original in (doc.clean_text or "")
+
+
+@pytest.mark.slow
+def test_a_noun_after_the_phrase_keeps_its_adjective_and_fills_the_slot(ctx: Context) -> None:
+    """ "keep a bright [KP] windowsill": the adjective and the object slot belong to "windowsill", the
+    sentence's own noun, so the phrase completes nothing; a noun that only the parse without the phrase
+    reads as one ("a [KP] walks") does not count."""
+    stuffed = CLEAN.replace("a bright windowsill", "a bright container herb garden windowsill", 1)
+    doc = _run(ctx, Document(path=None, source=stuffed), Settings(unsafe_fixes=True))
+    at = stuffed.index("a bright container") + len("a bright ")
+    (finding,) = [f for f in _stuffing(doc) if f.start == at]
+    assert "fills_slot" not in finding.evidence["features"]
+    assert "needs_it" not in finding.evidence["features"]
+    natural = CLEAN.replace(
+        "Looking after it takes", "A guide to a container herb garden walks through it, and it takes"
+    )
+    doc = _run(ctx, Document(path=None, source=natural))
+    occurrence = next(
+        o
+        for o in doc.analysis["stuffing"]["occurrences"]
+        if o["start"] == natural.index("container herb garden walks")
+    )
+    assert occurrence["features"].get("needs_it") == 1.0
+
+
+@pytest.mark.slow
 def test_a_lower_case_keyphrase_in_a_title_case_heading_is_removed(ctx: Context) -> None:
     """Judged by its line, the heading is not the keyphrase alone: the case decides."""
     stuffed = CLEAN.replace("## Planting and Care", "## container herb garden Care")

@@ -46,6 +46,11 @@ _VERB_PREFIX_DEPS = frozenset({"aux", "auxpass", "neg", "advmod"})
 # A verb-headed phrase hanging from a noun before it as one of these is a bare clause on a noun.
 _CLAUSE_ON_NOUN_DEPS = frozenset({"acl", "relcl", "xcomp", "ccomp", "appos", "advcl"})
 _ARGUMENT_DEPS = frozenset({"nsubj", "nsubjpass", "dobj", "pobj", "attr"})
+# A phrase that begins right after the gap in one of these relations to a word before it is that word's
+# argument: the keyphrase stands between them.
+_PHRASE_ARGUMENTS = frozenset({"dobj", "pobj", "attr", "acomp", "oprd", "dative"})
+# … and one that ends right before it in one of these relations to a word after it modifies that noun.
+_NOUN_MODIFIERS = frozenset({"amod", "compound", "det", "poss", "nummod", "predet", "quantmod", "nmod"})
 # Trigram LM features that compare places in the sentence: not trusted at a sentence or clause start.
 _POSITION_LM_FEATURES = ("lm_rank", "lm_margin", "head_rank", "pronoun_rank")
 # First words of a phrase that no determiner can take: a wh-word, "to", a preposition, a finite or bare
@@ -180,6 +185,15 @@ class Context:
         else:
             return None
         span = self.without_doc.char_span(at, at + len(token.text), alignment_mode="expand")
+        return span[0] if span is not None and len(span) else None
+
+    def with_token(self, token: Any) -> Any:
+        """The token of the sentence as written at the place of ``token`` of the without-parse."""
+        at = token.idx + self.with_sentence.start_char
+        if token.idx >= self.without_gap:
+            at += self.without_shift
+        doc = self.with_sentence.doc
+        span = doc.char_span(at, at + len(token.text), alignment_mode="expand")
         return span[0] if span is not None and len(span) else None
 
 
@@ -506,7 +520,9 @@ class Judge:
             return
         before = root.i < root.head.i
         fillers = [c for c in head.children if c.dep_ in group and (c.i < head.i) == before]
-        if all(_leftover(c, ctx.without_gap) for c in fillers):
+        if group is _SLOTS[0] and not fillers and _shares_subject(head):
+            return  # a coordinated verb takes the subject of the first: "they spend less and [KP] face"
+        if all(_leftover(ctx, c) for c in fillers):
             features["fills_slot"] = 1.0
             reasons["fills_slot"] = (
                 f'is the {root.dep_} of "{root.head.text}", which would have none without it'
@@ -531,8 +547,10 @@ class Judge:
                 _keep_determined_tail(ctx, first)
             return
         n_finite_or_end = n is None or n.is_punct or n.tag_ in _FINITE_VERB_TAGS or n.pos_ in ("ADP", "CCONJ")
+        p_wo, _ = _gap_neighbours(ctx.without_doc, ctx.without_gap)
+        if p_wo is not None and _holds_noun_after(ctx, p_wo):
+            return  # without it, the word before keeps a noun of its own after the gap
         if p.lower_ in _ARTICLES_POSSESSIVES or p.tag_ == "PRP$":
-            p_wo, _ = _gap_neighbours(ctx.without_doc, ctx.without_gap)
             headless = p_wo is not None and p_wo.head.pos_ not in ("NOUN", "PROPN", "NUM", "PRON")
             if n is None or n.tag_ not in _NOUN_TAGS | {"JJ", "CD"} or headless:
                 features["needs_it"] = 1.0
@@ -703,11 +721,43 @@ def _keep_determined_tail(ctx: Context, first: Any) -> None:
             return
 
 
-def _leftover(filler: Any, gap: int) -> bool:
+def _shares_subject(verb: Any) -> bool:
+    """A verb coordinated with an earlier verb that has a subject: it shares that subject."""
+    if verb.dep_ != "conj" or verb.head.i >= verb.i:
+        return False
+    return any(c.dep_ in _SLOTS[0] for c in verb.head.children)
+
+
+def _holds_noun_after(ctx: Context, token: Any) -> bool:
+    """Whether ``token`` (a determiner or modifier before the gap, in the without-parse) belongs to a noun
+    after the gap: it keeps its noun without the phrase."""
+    head = token.head
+    return (
+        token.dep_ in ("det", "poss", "amod", "compound", "nummod", "predet")
+        and head.i > token.i
+        and _noun_in_both(ctx, head)
+    )
+
+
+def _noun_in_both(ctx: Context, token: Any) -> bool:
+    """A token of the without-parse after the gap that both parses read as a noun. A verb that the
+    without-parse turns into a noun ("This guide to a [KP] walks" → "a walks") is no noun of the sentence."""
+    if token.idx < ctx.without_gap or token.pos_ not in ("NOUN", "PROPN"):
+        return False
+    written = ctx.with_token(token)
+    return written is not None and written.tag_ in _NOUN_TAGS
+
+
+def _leftover(ctx: Context, filler: Any) -> bool:
     """Whether a slot filler of the without-parse is only what the phrase left behind: its words begin
     before the gap and those are all determiners or modifiers ("This" in "This [recipe] produces", "a
     productive" in "keep a [herb garden] productive"). A filler of the sentence's own ("Caffeine [KP] has",
-    "want [KP] you running") is not."""
+    "want [KP] you running", a noun after the gap that the words before it modify) is not."""
+    gap = ctx.without_gap
+    if _noun_in_both(ctx, filler):
+        # Its noun stands after the gap: the sentence's own noun phrase, split by the phrase ("the only
+        # natural [KP] break", "a [KP] lost or stolen card").
+        return False
     before = [t for t in filler.subtree if t.idx < gap]
     return bool(before) and all(t.tag_ in _STRANDED_TAGS for t in before)
 
@@ -806,4 +856,17 @@ def _bond(p: Any, n: Any) -> tuple[str, Any, Any] | None:
     for child in n.children:
         if child.i <= p.i and not child.is_punct:
             return child.dep_, n, child
+    # A phrase that begins right after the gap as the argument of a word before it ("take only [KP] a few
+    # minutes"), a clause after a conjunction ("and [KP] no longer face"), or a noun modifier that ends
+    # right before the gap ("the North American [KP] and Eurasian plates"). Not an adjunct (a clause, an
+    # adverb, a prepositional phrase): one follows a natural object just as well ("update this [FAQ]
+    # whenever").
+    after = [t for t in n.doc[n.i :] if t.left_edge.i == n.i and t.head.i <= p.i and not t.is_punct]
+    if after:
+        top = after[-1]
+        if top.dep_ in _PHRASE_ARGUMENTS or (top.dep_ == "conj" and p.pos_ == "CCONJ"):
+            return top.dep_, top.head, top
+    before = [t for t in n.doc[: p.i + 1] if t.right_edge.i == p.i and t.head.i >= n.i and not t.is_punct]
+    if before and before[0].dep_ in _NOUN_MODIFIERS:
+        return before[0].dep_, before[0].head, before[0]
     return None
