@@ -14,20 +14,22 @@ model's verdict:
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+
+import numpy as np
 
 from unspin.lexicons.webspin import Condition, SpinEntry, SpinLexicon
 from unspin.spin.inflect import inflect, noun_lemma
 from unspin.spin.slots import Slot
-from unspin.spin.thesaurus import Thesaurus
+from unspin.spin.thesaurus import Thesaurus, source_names
 
 CONTENT_POS = {"NOUN": "n", "VERB": "v", "ADJ": "a", "ADV": "r", "PROPN": ""}
 MAX_SPAN = 4
 _LEXICON_PRIOR = 0.0
 
 
-@dataclass
+@dataclass(slots=True)
 class Proposal:
     """A candidate original. ``base`` is its uninflected text; ``realise`` inflects it only when the
     candidate survives the cheap first filter (inflecting hundreds of candidates per word is slow)."""
@@ -40,11 +42,13 @@ class Proposal:
     tag: str = ""  # Penn tag to inflect for; "" = use ``base`` as it is
     probe: str = ""  # first model word of ``base``, for the cheap filter
     _realised: tuple[str, tuple[str, ...]] | None = None
-    _variants: dict[str, Proposal | None] = field(default_factory=dict)
+    _variants: dict[str, Proposal | None] | None = None  # made on first use: most candidates never need it
 
     def variant(self, tag: str, log_prior: float) -> Proposal | None:
         """The same thesaurus candidate inflected for ``tag`` instead, with an extra channel cost; None
         when that form is the one already proposed or the candidate is not a single word."""
+        if self._variants is None:
+            self._variants = {}
         if tag not in self._variants:
             found = None
             if self.kind == "thesaurus" and " " not in self.base and tag != self.tag:
@@ -73,36 +77,101 @@ class Proposal:
         return self._realised[1]
 
 
+# A thesaurus row: (headword text, its POS letters, channel prior, source names, first model word).
+Row = tuple[str, str, float, tuple[str, ...], str]
+
+
 class ThesaurusProposals:
     """The thesaurus candidates for one look-up, with what the cheap filter needs of them prepared once
     (the same look-up recurs across sentences and documents): their distinct first words, each
-    candidate's index into those, and their channel log-probabilities."""
+    candidate's index into those, and their channel log-probabilities. A candidate's
+    :class:`Proposal` is made when it is first asked for: most never pass the filter."""
 
-    def __init__(self, proposals: list[Proposal]):
-        self.proposals = proposals
-        probes: dict[str, int] = {}
-        self.probe_index = [probes.setdefault(p.probe, len(probes)) for p in proposals]
-        self.probes = list(probes)
-        self.base_index: dict[str, list[int]] = {}
-        for k, p in enumerate(proposals):
-            self.base_index.setdefault(p.base, []).append(k)
-        self._prior_terms: dict[float, list[float]] = {}
+    def __init__(self, rows: Sequence[Row], tags: Sequence[str] | None = None):
+        self._rows = rows  # texts are unique (one per headword)
+        self._tags = tags  # Penn tag per candidate; None = every candidate as it is
+        # Few objects per look-up, made when first needed: a full garbage collection visits every one
+        # that a cache keeps, and the caches keep thousands of look-ups.
+        self._made: dict[int, Proposal] | None = None
+        self._probes: tuple[str, ...] | None = None
+        self._probe_array: np.ndarray | None = None
+        self._base_index: dict[str, int] | None = None
+        self._prior_terms: dict[float, np.ndarray] | None = None
 
-    def prior_terms(self, weight: float) -> list[float]:
-        """Each candidate's ``prior × weight`` (kept per weight)."""
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def proposal(self, k: int) -> Proposal:
+        if self._made is None:
+            self._made = {}
+        found = self._made.get(k)
+        if found is None:
+            text, _, prior, sources, probe = self._rows[k]
+            tag = self._tags[k] if self._tags is not None else ""
+            found = self._made[k] = Proposal(text, prior, sources, "thesaurus", tag=tag, probe=probe)
+        return found
+
+    @property
+    def proposals(self) -> list[Proposal]:
+        return [self.proposal(k) for k in range(len(self._rows))]
+
+    @property
+    def probes(self) -> tuple[str, ...]:
+        """The candidates' distinct first words, in order of first use."""
+        if self._probes is None:
+            self._index_probes()
+        assert self._probes is not None
+        return self._probes
+
+    @property
+    def probe_array(self) -> np.ndarray:
+        """Each candidate's index into :attr:`probes` (the filter gathers its first word's score)."""
+        if self._probe_array is None:
+            self._index_probes()
+        assert self._probe_array is not None
+        return self._probe_array
+
+    def _index_probes(self) -> None:
+        ids: dict[str, int] = {}
+        index = [ids.setdefault(row[4], len(ids)) for row in self._rows]
+        self._probes = tuple(ids)
+        self._probe_array = np.array(index, dtype=np.intp)
+
+    @property
+    def base_index(self) -> dict[str, int]:
+        """Candidate text -> its index."""
+        if self._base_index is None:
+            self._base_index = {row[0]: k for k, row in enumerate(self._rows)}
+        return self._base_index
+
+    def prior_terms(self, weight: float) -> np.ndarray:
+        """Each candidate's ``prior × weight`` (kept per weight; float64 products, as Python's)."""
+        if self._prior_terms is None:
+            self._prior_terms = {}
         found = self._prior_terms.get(weight)
         if found is None:
-            found = self._prior_terms[weight] = [p.prior * weight for p in self.proposals]
+            priors = np.array([row[2] for row in self._rows], dtype=float)
+            found = self._prior_terms[weight] = priors * weight
         return found
+
+
+NO_THESAURUS = ThesaurusProposals(())
 
 
 @dataclass
 class SpanCandidates:
     i: int  # first slot
     j: int  # one past the last slot
-    proposals: list[Proposal] = field(default_factory=list)
-    # The thesaurus candidates, when they are the last ``len(thesaurus.proposals)`` of ``proposals``.
-    thesaurus: ThesaurusProposals | None = None
+    own: list[Proposal] = field(default_factory=list)  # lexicon and compound proposals
+    thesaurus: ThesaurusProposals | None = None  # the thesaurus candidates, when looked up
+
+    @property
+    def proposals(self) -> list[Proposal]:
+        """Every proposal: the span's own, then the thesaurus candidates."""
+        return self.own + (self.thesaurus.proposals if self.thesaurus is not None else [])
+
+    def __bool__(self) -> bool:
+        return bool(self.own) or bool(self.thesaurus)
 
 
 def _contiguous(slots: list[Slot], i: int, j: int, text: str) -> bool:
@@ -149,6 +218,9 @@ class CandidateGenerator:
         self._words_cache: dict[str, tuple[str, ...] | None] = {}
         self._thesaurus_cache: dict[tuple[tuple[str, ...], str, str, str], ThesaurusProposals] = {}
         self._compound_cache: dict[tuple[str, ...], list[Proposal]] = {}
+        self._rows_cache: dict[str, tuple[Row, ...]] = {}
+        self._pos_rows_cache: dict[tuple[str, str], tuple[Row, ...]] = {}
+        self._facts: list[tuple[str, str, float, str] | tuple[()] | None] | None = None  # per headword id
 
     def known(self, word: str) -> bool:
         """Whether the language model knows ``word`` (asked once per word: the search asks often)."""
@@ -158,6 +230,15 @@ class CandidateGenerator:
                 self._known_cache.clear()
             found = self._known_cache[word] = self._known_uncached(word)
         return found
+
+    def clear_caches(self) -> None:
+        self._known_cache.clear()
+        self._words_cache.clear()
+        self._thesaurus_cache.clear()
+        self._compound_cache.clear()
+        self._rows_cache.clear()
+        self._pos_rows_cache.clear()
+        self._facts = None
 
     # -- helpers ------------------------------------------------------------------------------------
 
@@ -173,42 +254,79 @@ class CandidateGenerator:
         self._words_cache[text] = result
         return result
 
-    def _pos_ok(self, candidate: str, letter: str) -> bool:
-        if not letter:
-            return True
-        known = self.thesaurus.pos_of(candidate)
-        return not known or letter in known
+    def _head_facts(self, hid: int) -> tuple[str, str, float, str] | tuple[()]:
+        """(text, POS letters, channel prior, first model word) of a headword; () when the model cannot
+        score it. Kept per headword: the same headwords list many terms."""
+        text, fanout = self.thesaurus.head(hid)
+        words = self._model_words(text)
+        if words is None:
+            return ()
+        return text, self.thesaurus.pos_of(text), -math.log(max(fanout, 1)), words[0]
+
+    def _term_rows(self, term: str) -> tuple[Row, ...]:
+        """The headwords listing ``term`` that the model can score, in index order (the same term recurs
+        under many tags)."""
+        rows = self._rows_cache.get(term)
+        if rows is None:
+            if self._facts is None:
+                self._facts = [None] * self.thesaurus.head_count
+            facts = self._facts
+            found = []
+            for code in self.thesaurus.codes_of(term):
+                fact = facts[code >> 3]
+                if fact is None:
+                    fact = facts[code >> 3] = self._head_facts(code >> 3)
+                if fact:
+                    found.append((fact[0], fact[1], fact[2], source_names(code & 7), fact[3]))
+            rows = tuple(found)  # a tuple of plain rows: nothing for the garbage collector to follow
+            if len(self._rows_cache) > 50_000:
+                self._rows_cache.clear()
+            self._rows_cache[term] = rows
+        return rows
+
+    def _pos_rows(self, term: str, letter: str) -> tuple[Row, ...]:
+        """:meth:`_term_rows` of the part of speech ``letter`` (a headword with no known POS passes)."""
+        key = (term, letter)
+        rows = self._pos_rows_cache.get(key)
+        if rows is None:
+            rows = tuple(
+                row
+                for row in self._term_rows(term)
+                if row[0] != term and not (letter and row[1] and letter not in row[1])
+            )
+            if len(self._pos_rows_cache) > 50_000:
+                self._pos_rows_cache.clear()
+            self._pos_rows_cache[key] = rows
+        return rows
 
     def _thesaurus(self, keys: list[str], tag: str, letter: str, observed: str) -> ThesaurusProposals:
-        cache_key = (tuple(keys), tag, letter, observed)
+        """Candidates listed under the observed words (``keys[0]``, kept as they are) or their lemma
+        forms (inflected for ``tag``), first listing wins."""
+        # With the observed words as the only key no candidate is inflected: the tag does not matter.
+        cache_key = (tuple(keys), tag if len(keys) > 1 else "", letter, observed)
         cached = self._thesaurus_cache.get(cache_key)
         if cached is not None:
             return cached
-        found: list[Proposal] = []
-        seen: set[str] = {observed}
-        for key in keys:
-            inflect_it = key != observed
-            for cand in self.thesaurus.originals_of(key):
-                if cand.text in seen or not self._pos_ok(cand.text, letter):
-                    continue
-                seen.add(cand.text)
-                words = self._model_words(cand.text)
-                if words is None:
-                    continue
-                prior = -math.log(max(cand.fanout, 1))
-                found.append(
-                    Proposal(
-                        cand.text,
-                        prior,
-                        tuple(cand.source_names),
-                        "thesaurus",
-                        tag=tag if inflect_it else "",
-                        probe=words[0],
-                    )
-                )
+        if len(keys) == 1:
+            only = self._pos_rows(observed, letter)
+            prepared = ThesaurusProposals(only) if only else NO_THESAURUS
+        else:
+            rows: list[Row] = []
+            tags: list[str] = []
+            # A headword the model cannot score, or of the wrong part of speech, is so under every key:
+            # it never enters ``seen``, as it never could.
+            seen: set[str] = {observed}
+            for key in keys:
+                key_tag = tag if key != observed else ""
+                for row in self._pos_rows(key, letter):
+                    if row[0] not in seen:
+                        seen.add(row[0])
+                        rows.append(row)
+                        tags.append(key_tag)
+            prepared = ThesaurusProposals(tuple(rows), tuple(tags)) if rows else NO_THESAURUS
         if len(self._thesaurus_cache) > 50_000:
             self._thesaurus_cache.clear()
-        prepared = self._thesaurus_cache[cache_key] = ThesaurusProposals(found)
+        self._thesaurus_cache[cache_key] = prepared
         return prepared
 
     def _lexicon(
@@ -236,7 +354,7 @@ class CandidateGenerator:
                 end += 1
             if end - k > 1:
                 comp = self._compound(slots, k, end)
-                if comp.proposals:
+                if comp:
                     found.append(comp)
             k = end
         for i in range(n):
@@ -244,7 +362,7 @@ class CandidateGenerator:
                 if any(s.protected for s in slots[i:j]) or not _contiguous(slots, i, j, text):
                     break
                 span = self._plain(slots, i, j)
-                if span.proposals:
+                if span:
                     found.append(span)
         return found
 
@@ -271,7 +389,7 @@ class CandidateGenerator:
         observed = " ".join(words)
         tag, letter = self._head_tag(slots, i, j)
         in_compound = slots[i].hyphen_before or slots[j - 1].hyphen_after
-        span.proposals.extend(self._lexicon(words, slots, i, j, tag))
+        span.own.extend(self._lexicon(words, slots, i, j, tag))
         if in_compound:
             return span  # compounds are rebuilt as a whole, or by a lexicon entry that says `compound`
         if j - i == 1:
@@ -289,7 +407,6 @@ class CandidateGenerator:
             lemma_last = " ".join([*words[:-1], slots[j - 1].token.lemma_.lower()])
             keys += [k for k in (lemma_first, lemma_last) if k != observed]
         span.thesaurus = self._thesaurus(keys, tag, letter, observed)
-        span.proposals.extend(span.thesaurus.proposals)
         return span
 
     def _part_options(self, slot: Slot) -> list[tuple[str, float, tuple[str, ...], str]]:
@@ -314,7 +431,7 @@ class CandidateGenerator:
             if len(self._compound_cache) > 50_000:
                 self._compound_cache.clear()
             self._compound_cache[observed] = cached
-        span.proposals.extend(cached)
+        span.own.extend(cached)
         return span
 
     def _rebuilt_compounds(

@@ -22,10 +22,11 @@ from __future__ import annotations
 import math
 from collections import Counter
 from dataclasses import dataclass, field
-from itertools import repeat
 from typing import Any
 
-from unspin.spin.candidates import CandidateGenerator, Proposal, SpanCandidates, ThesaurusProposals
+import numpy as np
+
+from unspin.spin.candidates import NO_THESAURUS, CandidateGenerator, Proposal, SpanCandidates
 from unspin.spin.inflect import match_case, noun_lemma
 from unspin.spin.params import SpinParams
 from unspin.spin.scoring import SentenceScorer
@@ -76,7 +77,7 @@ class CandidateEvidence:
 
 def _logsumexp(values: list[float]) -> float:
     top = max(values)
-    return top + math.log(sum(math.exp(v - top) for v in values))
+    return top + math.log(sum(map(math.exp, [v - top for v in values])))  # summed in the same order
 
 
 class _FilterPool:
@@ -88,41 +89,41 @@ class _FilterPool:
     context (a re-score after a repair to the right sees the same two left words)."""
 
     def __init__(self, span: SpanCandidates, doc: Counter[str], params: SpinParams):
-        prepared = span.thesaurus
-        if prepared is None:
-            prepared = ThesaurusProposals([p for p in span.proposals if p.kind == "thesaurus"])
-            self.others = [p for p in span.proposals if p.kind != "thesaurus"]
-        else:
-            self.others = span.proposals[: len(span.proposals) - len(prepared.proposals)]
+        # Only a thesaurus look-up makes thesaurus candidates: a span without one has none.
+        prepared = span.thesaurus if span.thesaurus is not None else NO_THESAURUS
+        self.others = span.own
         self.prepared = prepared
         self.limit = max(params.prefilter_k, 0)
         self.prior_terms = prepared.prior_terms(params.prefilter_prior_weight)
         w_doc = params.prefilter_doc_weight
         self.in_doc: dict[str, int] = {}
-        self.doc_terms: list[tuple[int, float]] = []  # (pool index, document term) where it is non-zero
+        doc_index: list[int] = []  # pool indices whose document term is non-zero, and that term
+        doc_terms: list[float] = []
         # Each index is touched once, so the order of this loop does not change any sum.
         for base in doc.keys() & prepared.base_index.keys():
             uses = doc[base]
             if uses:
                 self.in_doc[base] = uses
-                term = math.log1p(uses) * w_doc
-                self.doc_terms.extend((index, term) for index in prepared.base_index[base])
+                doc_index.append(prepared.base_index[base])
+                doc_terms.append(math.log1p(uses) * w_doc)
+        self.doc_index = np.array(doc_index, dtype=np.intp) if doc_index else None
+        self.doc_terms = np.array(doc_terms, dtype=float)
         self._shortlists: dict[tuple[str, str | None], list[Proposal]] = {}
 
-    def shortlist(self, ln_prob: Any, prev1: str, prev2: str | None) -> list[Proposal]:
+    def shortlist(self, lm: Any, prev1: str, prev2: str | None) -> list[Proposal]:
         kept = self._shortlists.get((prev1, prev2))
         if kept is None:
             prepared = self.prepared
-            count = len(prepared.probes)
-            left = list(map(ln_prob, prepared.probes, repeat(prev1, count), repeat(prev2, count)))
-            # Added in the same order as a candidate-by-candidate sum: left, then channel, then document.
-            scores = [left[i] + t for i, t in zip(prepared.probe_index, self.prior_terms, strict=True)]
-            for index, term in self.doc_terms:
-                scores[index] += term
+            left = lm.ln_probs(prepared.probes, prev1, prev2)
+            # Added in the same order as a candidate-by-candidate sum: left, then channel, then document
+            # (float64 sums, the same numbers as Python's).
+            scores = left[prepared.probe_array] + self.prior_terms
+            if self.doc_index is not None:
+                scores[self.doc_index] += self.doc_terms
             # A stable sort, best first: ties keep the proposals' order, as heapq.nlargest does.
-            order = sorted(range(len(scores)), key=scores.__getitem__, reverse=True)[: self.limit]
-            pool = prepared.proposals
-            kept = self.others + [pool[i] for i in order]
+            order = np.argsort(-scores, kind="stable")[: self.limit]
+            proposal = prepared.proposal
+            kept = self.others + [proposal(i) for i in order.tolist()]
             self._shortlists[(prev1, prev2)] = kept
         return kept
 
@@ -169,7 +170,7 @@ class SentenceSearch:
             self._memoised[id(span)] = span
             pool = self._pools[id(span)] = _FilterPool(span, self.doc_lemmas, self.params)
         seq = self.scorer.seq
-        return pool.shortlist(self.scorer.lm.ln_prob, seq[a - 1], seq[a - 2] if a >= 2 else None), pool.in_doc
+        return pool.shortlist(self.scorer.lm, seq[a - 1], seq[a - 2] if a >= 2 else None), pool.in_doc
 
     def _variant_tag(self, span: SpanCandidates) -> str:
         """For one uninflected noun or verb, the "-s" form its original may have had: a spinner that
@@ -197,13 +198,73 @@ class SentenceSearch:
         self._scored[key] = found
         return found
 
+    def _deltas(self, a: int, b: int, replacements: list[tuple[str, ...]]) -> list[float]:
+        """``SentenceScorer.delta(a, b, words)`` of each replacement, the model asked in batches."""
+        if not replacements:
+            return []
+        if b != a + 1:
+            return self._window_deltas(a, b, replacements)
+        found: list[float | None] = [None] * len(replacements)
+        singles = [k for k, words in enumerate(replacements) if len(words) == 1]
+        others = [k for k, words in enumerate(replacements) if len(words) != 1]
+        if singles:
+            values = self._single_deltas(a, [replacements[k][0] for k in singles]).tolist()
+            for k, value in zip(singles, values, strict=True):
+                found[k] = value
+        if others:
+            values = self._window_deltas(a, b, [replacements[k] for k in others])
+            for k, value in zip(others, values, strict=True):
+                found[k] = value
+        return found  # type: ignore[return-value]
+
+    def _window_deltas(self, a: int, b: int, replacements: list[tuple[str, ...]]) -> list[float]:
+        """SentenceScorer.delta's general case for each replacement: every position from the span to two
+        after it re-scored in the new window, summed in the same order."""
+        seq, lp = self.scorer.seq, self.scorer.lp
+        old_end = min(b + 2, len(seq))
+        old = sum(lp[a:old_end])
+        left, right = seq[max(0, a - 2) : a], seq[b:old_end]
+        offset = min(a, 2)
+        queries: list[list[str]] = []
+        counts: list[int] = []
+        for words in replacements:
+            window = [*left, *words, *right]
+            for t in range(offset, len(window)):
+                queries.append(
+                    [window[t], window[t - 1], window[t - 2]] if t >= 2 else [window[t], window[t - 1]]
+                )
+            counts.append(len(window) - offset)
+        values = self.scorer.lm.ln_probs_of(queries).tolist()
+        deltas: list[float] = []
+        k = 0
+        for count in counts:
+            new = 0.0
+            for value in values[k : k + count]:
+                new += value
+            k += count
+            deltas.append(new - old)
+        return deltas
+
+    def _single_deltas(self, a: int, words: list[str]) -> np.ndarray:
+        """SentenceScorer.delta of each word in place of the one at position ``a``, all at once: the
+        replaced word and the two after it, the same terms added in the same order."""
+        seq, lp, lm = self.scorer.seq, self.scorer.lp, self.scorer.lm
+        prev1 = seq[a - 1]
+        new = lm.ln_probs(words, prev1, seq[a - 2] if a >= 2 else None)
+        old = lp[a]
+        if a + 1 < len(seq):
+            next1 = seq[a + 1]
+            new = new + lm.ln_probs_of([[next1, w, prev1] for w in words])
+            old += lp[a + 1]
+            if a + 2 < len(seq):
+                new = new + lm.ln_probs_of([[seq[a + 2], next1, w] for w in words])
+                old += lp[a + 2]
+        return new - old
+
     def _score_at(self, span: SpanCandidates, a: int, b: int) -> Scored | None:
         params = self.params
         fit = self.scorer.fit(a, b)
-        if span.thesaurus is not None:
-            cheap_kinds = len(span.thesaurus.proposals) == len(span.proposals)
-        else:
-            cheap_kinds = all(p.kind == "thesaurus" for p in span.proposals)
+        cheap_kinds = not span.own  # thesaurus candidates only (a span's own are lexicon or compound)
         # Single words are always searched (their candidates are detector evidence); thesaurus
         # phrases only where the observed words fit their context poorly.
         if cheap_kinds and span.j - span.i > 1 and fit > params.gate_fit:
@@ -214,42 +275,19 @@ class SentenceSearch:
         doc = self.doc_lemmas
         kept, in_doc = self._prefilter(span, a)
         ranked: list[tuple[float, float, Proposal]] = []
-        seq, lp = self.scorer.seq, self.scorer.lp
-        observed = tuple(seq[a:b])
+        observed = tuple(self.scorer.seq[a:b])
         words_of, known = self.generator.words_of, self.generator.known
-        delta_of, ln_prob = self.scorer.delta, self.scorer.lm.ln_prob
         temperature, prior_weight, doc_weight = params.temperature, params.prior_weight, params.doc_weight
-        # One word for one word (most candidates): SentenceScorer.delta's arithmetic, inlined with the
-        # sentence's side of it computed once (same terms, same order of addition).
-        single = b == a + 1
-        if single:
-            prev1, prev2 = seq[a - 1], seq[a - 2] if a >= 2 else None
-            has_next, has_next2 = a + 1 < len(seq), a + 2 < len(seq)
-            next1 = seq[a + 1] if has_next else ""
-            next2 = seq[a + 2] if has_next2 else ""
-            old = lp[a]
-            if has_next:
-                old += lp[a + 1]
-                if has_next2:
-                    old += lp[a + 2]
+        chosen: list[Proposal] = []
+        replacements: list[tuple[str, ...]] = []
         for proposal in kept:
             _, words = proposal.realise(words_of)
-            if words == observed:
+            if words == observed or not all(known(w) for w in words):
                 continue
-            if single and len(words) == 1:
-                word = words[0]
-                if not known(word):
-                    continue
-                new = ln_prob(word, prev1, prev2)
-                if has_next:
-                    new += ln_prob(next1, word, prev1)
-                    if has_next2:
-                        new += ln_prob(next2, next1, word)
-                delta = new - old
-            else:
-                if not all(known(w) for w in words):
-                    continue
-                delta = delta_of(a, b, words)
+            chosen.append(proposal)
+            replacements.append(words)
+        deltas = self._deltas(a, b, replacements)
+        for proposal, delta in zip(chosen, deltas, strict=True):
             score = delta / temperature + proposal.prior * prior_weight
             uses = in_doc.get(proposal.base, 0) if proposal.kind == "thesaurus" else doc.get(proposal.base, 0)
             if uses:
@@ -260,6 +298,8 @@ class SentenceSearch:
         ranked.sort(key=lambda r: (-r[0], r[2].replacement))
         variant_tag = self._variant_tag(span)
         if variant_tag:
+            variants: list[Proposal] = []
+            replacements = []
             for _, _, proposal in ranked[: params.variant_k]:
                 variant = proposal.variant(variant_tag, params.variant_log_prior)
                 if variant is None:
@@ -267,7 +307,9 @@ class SentenceSearch:
                 _, words = variant.realise(words_of)
                 if words == observed or not all(known(w) for w in words):
                     continue
-                delta = self.scorer.delta(a, b, words)
+                variants.append(variant)
+                replacements.append(words)
+            for variant, delta in zip(variants, self._deltas(a, b, replacements), strict=True):
                 score = delta / params.temperature + variant.prior * params.prior_weight
                 uses = in_doc.get(variant.base, 0)
                 if uses:

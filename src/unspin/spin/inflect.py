@@ -28,6 +28,11 @@ def noun_lemma(word: str) -> str:
     return lemmas[0] if lemmas else word
 
 
+def clear_caches() -> None:
+    _inflect_word.cache_clear()
+    noun_lemma.cache_clear()
+
+
 def inflect(candidate: str, tag: str) -> str:
     """Inflect a (possibly multi-word) lemma for a Penn tag.
 
@@ -45,6 +50,8 @@ def inflect(candidate: str, tag: str) -> str:
 def match_case(replacement: str, original: str, sentence_initial: bool) -> str:
     """Copy the letter case of the replaced text: ALL CAPS stays caps; a capital is kept only at the
     start of a sentence (a capital in mid-sentence is a spinner's tell, not something to preserve)."""
+    if original.islower():  # the common case: some letter is lower-case and none is upper-case
+        return replacement
     letters = [c for c in original if c.isalpha()]
     if len(letters) > 1 and all(c.isupper() for c in letters):
         return replacement.upper()

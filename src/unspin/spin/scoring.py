@@ -9,13 +9,17 @@ replacement, and can commit a replacement so later comparisons see the repaired 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol
+from typing import Any, Protocol
 
 BOS, EOS = "<s>", "</s>"
 
 
 class LanguageModel(Protocol):
     def ln_prob(self, word: str, prev1: str | None = None, prev2: str | None = None) -> float: ...
+
+    def ln_probs(self, words: Sequence[str], prev1: str | None = None, prev2: str | None = None) -> Any: ...
+
+    def ln_probs_of(self, queries: list[list[str]]) -> Any: ...
 
 
 class SentenceScorer:

@@ -195,7 +195,19 @@ class Candidate:
 
     @property
     def source_names(self) -> list[str]:
-        return [name for bit, name in SOURCE_NAMES.items() if self.sources & bit]
+        return list(source_names(self.sources))
+
+
+def _names_of(mask: int) -> tuple[str, ...]:
+    return tuple(name for bit, name in SOURCE_NAMES.items() if mask & bit)
+
+
+_NAMES_OF_MASK = tuple(_names_of(mask) for mask in range(8))
+
+
+def source_names(mask: int) -> tuple[str, ...]:
+    """The thesaurus names of a source-bit mask, in ``SOURCE_NAMES`` order."""
+    return _NAMES_OF_MASK[mask]
 
 
 class Thesaurus:
@@ -226,6 +238,27 @@ class Thesaurus:
             return []
         return [Candidate(self._heads[c >> 3], c & 7, self._fanout[c >> 3]) for c in codes]
 
+    def original_rows(self, term: str) -> list[tuple[str, int, int]]:
+        """:meth:`originals_of` as plain (text, source bits, fan-out) rows, in the same order (no objects
+        built: a common word has hundreds)."""
+        codes = self._inverse.get(term)
+        if not codes:
+            return []
+        heads, fanout = self._heads, self._fanout
+        return [(heads[c >> 3], c & 7, fanout[c >> 3]) for c in codes]
+
+    @property
+    def head_count(self) -> int:
+        return len(self._heads)
+
+    def codes_of(self, term: str) -> tuple[int, ...]:
+        """The index's raw listing of ``term``: ``head id × 8 + source bits`` per headword, in order."""
+        return self._inverse.get(term, ())
+
+    def head(self, hid: int) -> tuple[str, int]:
+        """A headword's text and synonym count (fan-out) by its id."""
+        return self._heads[hid], self._fanout[hid]
+
     def lists(self, term: str) -> bool:
         """Whether ``term`` appears as a synonym anywhere (a word a spinner can produce)."""
         return term in self._inverse
@@ -243,6 +276,9 @@ class Thesaurus:
                 self._neighbours.clear()
             found = self._neighbours[term] = frozenset(self.heads_of(term))
         return found
+
+    def clear_caches(self) -> None:
+        self._neighbours.clear()
 
     def listing(self, term: str) -> tuple[int, int]:
         """(how many headwords list ``term``, OR of the source bits of those listings); (0, 0) if none."""

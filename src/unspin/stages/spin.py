@@ -143,6 +143,12 @@ def _neural_judge(ctx: Context, doc: Document) -> Any:
     return NeuralJudge(lm, builtin_calibration(), doc.source, doc.nlp_doc)
 
 
+def clear_caches(ctx: Context) -> None:
+    """Empty the look-up caches the stage's engine fills (benchmarks time a pass over unseen text)."""
+    if ctx.has_resource("spin_engine"):
+        ctx.resource("spin_engine", lambda: None).clear_caches()
+
+
 @register_stage
 class SpinStage:
     name: ClassVar[str] = "spin"
