@@ -157,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
     c.add_argument("--out", type=Path, required=True)
     c.add_argument("--split", default="tune")
     c.add_argument("--rates", default="0.12")
-    c.add_argument("--thesauri", default="moby,wordnet")
+    c.add_argument("--thesauri", default="moby,wordnet,moby-frequent,wordnet-frequent")
     c.add_argument("--limit", type=int)
     f = sub.add_parser("fit")
     f.add_argument("rows", type=Path)

@@ -17,6 +17,7 @@ from unspin.spin.features import CoherenceMemo, add_candidate_features, document
 from unspin.spin.inflect import match_case
 from unspin.spin.params import SpinParams
 from unspin.spin.scoring import SentenceScorer
+from unspin.spin.semantics import DocumentTopic, WordVectors, add_hit_topic_features, add_topic_features
 from unspin.spin.slots import doubtful_names, sentence_slots
 from unspin.spin.thesaurus import Thesaurus
 
@@ -67,7 +68,15 @@ class SpinAnalysis:
 
 
 class SpinEngine:
-    def __init__(self, thesaurus: Thesaurus, lexicon: SpinLexicon, lm: Any, params: SpinParams):
+    def __init__(
+        self,
+        thesaurus: Thesaurus,
+        lexicon: SpinLexicon,
+        lm: Any,
+        params: SpinParams,
+        vectors: WordVectors | None = None,
+    ):
+        self.vectors = vectors or WordVectors.load()
         self.thesaurus = thesaurus
         self.lexicon = lexicon
         self.lm = lm
@@ -85,6 +94,7 @@ class SpinEngine:
         clear_inflection_caches()
         self.generator.clear_caches()
         self.thesaurus.clear_caches()
+        self.vectors.clear_cache()
 
     def is_common_word(self, word: str) -> bool:
         """A frequent English word that some thesaurus lists (a capitalised one is hardly a name)."""
@@ -105,6 +115,7 @@ class SpinEngine:
         lemmas = document_lemmas(nlp_doc)
         doubtful = doubtful_names(nlp_doc, self.is_common_word)
         coherence_memo = CoherenceMemo(lemmas)
+        topic = DocumentTopic(self.vectors, nlp_doc)
         for sent in nlp_doc.sents:
             slots = sentence_slots(sent, blocked, doubtful)
             if len(slots) < 2:
@@ -116,7 +127,10 @@ class SpinEngine:
             spans = self.generator.spans(slots, text)
             search = SentenceSearch(slots, text, scorer, self.generator, self.params, lemmas)
             if spans:
-                hits.extend(search.run(spans))
+                found = search.run(spans)
+                for hit in found:
+                    add_hit_topic_features(hit, topic)
+                hits.extend(found)
             add_candidate_features(
                 features, search.first_pass_evidence(), self.thesaurus, lemmas, coherence_memo
             )
@@ -125,6 +139,9 @@ class SpinEngine:
                 for k in range(scored.span.i, scored.span.j):
                     if k not in best or scored.log_odds > best[k].log_odds:
                         best[k] = scored
+            add_topic_features(
+                features, slots, {k: scored.best.replacement for k, scored in best.items()}, topic
+            )
             for k, values in features.items():
                 slot = slots[k]
                 evidence = WordEvidence(slot.start, slot.end, text[slot.start : slot.end], values)
