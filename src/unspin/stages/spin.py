@@ -21,6 +21,7 @@ from unspin.spin.detector import builtin_detector
 from unspin.spin.engine import SpinEngine, keyphrase_spans
 from unspin.spin.inflect import match_case
 from unspin.spin.params import builtin_params, with_overrides
+from unspin.spin.semantics import WordVectors
 from unspin.spin.thesaurus import Thesaurus
 from unspin.stages.parse import load_nlp
 
@@ -33,7 +34,8 @@ def _engine(ctx: Context) -> SpinEngine:
     params = with_overrides(builtin_params(), ctx.settings.stage("spin"))
     lexicon = webspin.load(ctx.settings.lexicons)
     thesaurus = ctx.resource("thesaurus", Thesaurus.load, shared=True)
-    return SpinEngine(thesaurus, lexicon, ctx.resource("lm", TrigramLM.load, shared=True), params)
+    vectors = ctx.resource("word_vectors", WordVectors.load, shared=True)
+    return SpinEngine(thesaurus, lexicon, ctx.resource("lm", TrigramLM.load, shared=True), params, vectors)
 
 
 def _blocked(doc: Document) -> list[tuple[int, int]]:
