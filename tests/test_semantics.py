@@ -34,8 +34,8 @@ def test_vectors_are_unit_length_and_cover_common_words():
 
 def test_on_topic_words_fit_better_than_off_topic_ones(topic):
     at = PLANTS.index("leaves")
-    on_topic = [topic.fit(w, at) for w in ("leaves", "stems", "watering")]
-    off_topic = [topic.fit(w, at) for w in ("tribes", "mortgage", "referee")]
+    on_topic = [topic.fit(w, at) or semantics.NEUTRAL for w in ("leaves", "stems", "watering")]
+    off_topic = [topic.fit(w, at) or semantics.NEUTRAL for w in ("tribes", "mortgage", "referee")]
     assert min(f.doc for f in on_topic) > max(f.doc for f in off_topic)
     assert min(f.local for f in on_topic) > max(f.local for f in off_topic)
 
@@ -44,8 +44,10 @@ def test_a_word_does_not_vouch_for_itself():
     text = "Widget widget widget. Widget widget widget widget."
     topic = DocumentTopic(WordVectors.load(), load_nlp()(text))
     # Every content word is the word itself: nothing is left to compare with.
-    assert topic.fit("widget", 0) == semantics.NO_FIT
-    assert topic.fit("gadget", 0).doc > 0.3
+    assert topic.fit("widget", 0) == semantics.TopicFit(0.0, 0.0)
+    gadget = topic.fit("gadget", 0)
+    assert gadget is not None and gadget.doc > 0.3
+    assert topic.fit("qzxv", 0) is None
 
 
 def test_missing_vectors_package_is_a_dependency_error(monkeypatch):

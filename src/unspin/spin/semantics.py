@@ -50,6 +50,10 @@ class WordVectors:
     def load(cls) -> WordVectors:
         return _load()
 
+    @property
+    def width(self) -> int:
+        return int(self._table.shape[1])
+
     def unit(self, word: str) -> np.ndarray | None:
         """The word's unit vector, or None when the table has none."""
         found = self._memo.get(word)
@@ -99,7 +103,7 @@ class TopicFit:
     local: float  # cosine with the mean of the content words near it
 
 
-NO_FIT = TopicFit(0.0, 0.0)
+NEUTRAL = TopicFit(0.0, 0.0)  # what a feature says when a fit cannot be measured
 
 
 class DocumentTopic:
@@ -120,7 +124,7 @@ class DocumentTopic:
             self.offsets.append(tok.idx)
             self.words.append(text)
             rows.append(vector)
-        width = vectors._table.shape[1]
+        width = vectors.width
         self.matrix = np.array(rows, dtype=np.float32).reshape(len(rows), width)
         self.offset_array = np.asarray(self.offsets, dtype=np.int64)
         self.total = self.matrix.sum(axis=0)
@@ -136,12 +140,13 @@ class DocumentTopic:
             found = self._own[word] = (self.matrix[at].sum(axis=0), len(at))
         return found
 
-    def fit(self, text: str, offset: int, observed: str | None = None) -> TopicFit:
+    def fit(self, text: str, offset: int, observed: str | None = None) -> TopicFit | None:
         """Topical fit of ``text`` (a word or phrase) standing at character ``offset``; the occurrences of
-        ``observed`` (default: ``text``) are left out of the contexts."""
+        ``observed`` (default: ``text``) are left out of the contexts. None when ``text`` has no vector or
+        the document no content word with one."""
         vector = self.vectors.phrase(text)
         if vector is None or not self.words:
-            return NO_FIT
+            return None
         own_word = (observed or text).lower()
         own_sum, own_count = self._own_sum(own_word)
         doc_sum = self.total - own_sum
@@ -172,17 +177,17 @@ def add_topic_features(
     (``cand_sem_doc_gain``, ``cand_sem_local_gain``; 0 without a candidate)."""
     for k, values in features.items():
         slot = slots[k]
-        observed = topic.fit(slot.word, slot.start)
+        observed = topic.fit(slot.word, slot.start) or NEUTRAL
         missing = topic.vectors.phrase(slot.word) is None
         values.update(sem_doc=observed.doc, sem_local=observed.local, sem_none=1.0 if missing else 0.0)
         candidate = candidates.get(k)
-        if candidate is None or missing:
+        better = None if candidate is None or missing else topic.fit(candidate, slot.start, slot.word)
+        if better is None:
             values.update(cand_sem_doc_gain=0.0, cand_sem_local_gain=0.0)
             continue
-        better = topic.fit(candidate, slot.start, observed=slot.word)
         values.update(
-            cand_sem_doc_gain=better.doc - observed.doc if better is not NO_FIT else 0.0,
-            cand_sem_local_gain=better.local - observed.local if better is not NO_FIT else 0.0,
+            cand_sem_doc_gain=better.doc - observed.doc,
+            cand_sem_local_gain=better.local - observed.local,
         )
 
 
@@ -190,6 +195,8 @@ def add_hit_topic_features(hit: Any, topic: DocumentTopic) -> None:
     """A repair hit's topical gain: fit of the replacement minus fit of the observed words."""
     observed = topic.fit(hit.observed, hit.start)
     better = topic.fit(hit.replacement, hit.start, observed=hit.observed)
-    known = observed is not NO_FIT and better is not NO_FIT
-    hit.features["sem_doc_gain"] = better.doc - observed.doc if known else 0.0
-    hit.features["sem_local_gain"] = better.local - observed.local if known else 0.0
+    if observed is None or better is None:
+        hit.features["sem_doc_gain"] = hit.features["sem_local_gain"] = 0.0
+        return
+    hit.features["sem_doc_gain"] = better.doc - observed.doc
+    hit.features["sem_local_gain"] = better.local - observed.local
