@@ -30,7 +30,7 @@ from unspin.lexicons.webspin import load as load_lexicon
 from unspin.lm import TrigramLM
 from unspin.spin.decide import decide
 from unspin.spin.detect import SentenceSearch
-from unspin.spin.detector import RATE_FLOOR, builtin_detector, document_rate, fit_logistic
+from unspin.spin.detector import RATE_FLOOR, builtin_detector, document_rate, fit_logistic, logit, sigmoid
 from unspin.spin.engine import SpinEngine, keyphrase_spans
 from unspin.spin.features import document_lemmas
 from unspin.spin.params import builtin_params, with_overrides
@@ -236,41 +236,31 @@ def dump(args: argparse.Namespace) -> int:
     return 0
 
 
-def _logit(p: float) -> float:
-    p = min(max(p, 1e-6), 1 - 1e-6)
-    return math.log(p / (1 - p))
-
-
-def _sigmoid(z: float) -> float:
-    return 1.0 / (1.0 + math.exp(-max(-40.0, min(40.0, z))))
-
-
 def fit(args: argparse.Namespace) -> int:
     rows = [json.loads(line) for line in args.fit.open(encoding="utf-8")]
     names = sorted(rows[0]["features"])
     x = [[r["features"][n] for n in names] for r in rows]
     y = [1 if r["ids"] else 0 for r in rows]
-    slugs = sorted({r["slug"] for r in rows})
-    fold_of = {s: k % FOLDS for k, s in enumerate(slugs)}
+    fold_of = article_folds(rows)
     rate_threshold = builtin_detector().rate_threshold
 
     def two_stage(train: list[int], test: list[int]) -> tuple[list[float], Any]:
         bias, weights = fit_logistic([x[i] for i in train], [y[i] for i in train], l2=args.l2)
 
         def first(i: int) -> float:
-            return _sigmoid(bias + sum(w * v for w, v in zip(weights, x[i], strict=True)))
+            return sigmoid(bias + sum(w * v for w, v in zip(weights, x[i], strict=True)))
 
         def second_rows(ids: list[int], probs: dict[int, float]) -> list[list[float]]:
             by_doc: dict[str, list[float]] = {}
             for i in ids:
                 by_doc.setdefault(rows[i]["key"], []).append(probs[i])
             rate = {k: document_rate(v, rate_threshold) for k, v in by_doc.items()}
-            return [[_logit(probs[i]), math.log(rate[rows[i]["key"]] + RATE_FLOOR)] for i in ids]
+            return [[logit(probs[i]), math.log(rate[rows[i]["key"]] + RATE_FLOOR)] for i in ids]
 
         train_probs = {i: first(i) for i in train}
         doc_bias, doc_w = fit_logistic(second_rows(train, train_probs), [y[i] for i in train], l2=args.l2)
         test_probs = {i: first(i) for i in test}
-        out = [_sigmoid(doc_bias + doc_w[0] * a + doc_w[1] * b) for a, b in second_rows(test, test_probs)]
+        out = [sigmoid(doc_bias + doc_w[0] * a + doc_w[1] * b) for a, b in second_rows(test, test_probs)]
         return out, (bias, weights, doc_bias, doc_w)
 
     predicted = [0.0] * len(rows)
@@ -326,17 +316,21 @@ def print_table(table: str, bias: float, weights: list[float], names: list[str])
         print(f"{name} = {w:.4f}")
 
 
+def article_folds(rows: list[dict[str, Any]]) -> dict[str, int]:
+    """Each article's cross-validation fold: every version of one article in the same fold."""
+    return {slug: k % FOLDS for k, slug in enumerate(sorted({r["slug"] for r in rows}))}
+
+
 def out_of_fold(rows: list[dict[str, Any]], x: list[list[float]], y: list[int], l2: float) -> list[float]:
     """Logistic-model probabilities for every row from a fit on the other folds (folds by article)."""
-    slugs = sorted({r["slug"] for r in rows})
-    fold_of = {s: k % FOLDS for k, s in enumerate(slugs)}
+    fold_of = article_folds(rows)
     predicted = [0.0] * len(rows)
     for k in range(FOLDS):
         train = [i for i, r in enumerate(rows) if fold_of[r["slug"]] != k]
         bias, weights = fit_logistic([x[i] for i in train], [y[i] for i in train], l2=l2)
         for i, r in enumerate(rows):
             if fold_of[r["slug"]] == k:
-                predicted[i] = _sigmoid(bias + sum(w * v for w, v in zip(weights, x[i], strict=True)))
+                predicted[i] = sigmoid(bias + sum(w * v for w, v in zip(weights, x[i], strict=True)))
     return predicted
 
 

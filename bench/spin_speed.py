@@ -36,10 +36,6 @@ from unspin.spin.thesaurus import Thesaurus
 from unspin.stages.parse import load_nlp
 
 
-def _median_rate(words: int, timings: list[float]) -> str:
-    return f"median {words / statistics.median(timings):,.0f} words/s (best {words / min(timings):,.0f})"
-
-
 def engine_speed(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     overrides = {name.strip(): float(value) for name, _, value in (i.partition("=") for i in args.set or [])}

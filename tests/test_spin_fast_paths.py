@@ -52,12 +52,11 @@ def test_language_model_scores_are_the_bindings_log_scores(engine):
     assert lm.ln_prob("pain", "back", "lower") < 0.0
 
 
-def test_thesaurus_rows_follow_the_inverse_index(engine):
+def test_raw_codes_follow_the_inverse_index(engine):
     thesaurus = engine.thesaurus
     for term in ("hazard", "event", "increment", "no-such-word"):
-        assert thesaurus.original_rows(term) == [
-            (c.text, c.sources, c.fanout) for c in thesaurus.originals_of(term)
-        ]
+        rows = [(*thesaurus.head(code >> 3), code & 7) for code in thesaurus.codes_of(term)]
+        assert rows == [(c.text, c.fanout, c.sources) for c in thesaurus.originals_of(term)]
 
 
 def _reference_candidates(gen: CandidateGenerator, keys: list[str], tag: str, letter: str, observed: str):
@@ -136,3 +135,33 @@ def test_emptied_caches_give_the_same_findings(nlp):
     clear_caches(ctx)
     assert first
     assert findings(ctx) == first == again
+
+
+def _plain_delta(lm: TrigramLM, seq: list[str], a: int, b: int, words: tuple[str, ...]) -> float:
+    """ln P(sentence with [a, b) replaced) − ln P(sentence), summed position by position over the whole
+    sentence with the cached scalar look-up."""
+
+    def total(sequence: list[str]) -> float:
+        found = 0.0
+        for t in range(1, len(sequence)):
+            found += lm.ln_prob(sequence[t], sequence[t - 1], sequence[t - 2] if t >= 2 else None)
+        return found
+
+    return total([*seq[:a], *words, *seq[b:]]) - total(seq)
+
+
+def test_batched_deltas_are_the_plain_sentence_differences(engine):
+    scorer = SentenceScorer(
+        engine.lm, ["runners", "who", "increment", "their", "mileage", "too", "rapidly", "get", "hurt"]
+    )
+    cases = [
+        (3, 4, [("raise",), ("increase",), ("boost", "up"), ("qzxqzx",)]),
+        (1, 2, [("athletes",), ("people", "who", "run")]),
+        (5, 7, [("too", "fast"), ("quickly",)]),
+        (8, 9, [("injured",), ("hurt", "badly")]),
+    ]
+    for a, b, replacements in cases:
+        got = scorer.deltas(a, b, replacements)
+        want = [_plain_delta(engine.lm, scorer.seq, a, b, words) for words in replacements]
+        assert got == pytest.approx(want, abs=1e-9)
+        assert scorer.delta(a, b, replacements[0]) == got[0]

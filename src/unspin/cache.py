@@ -71,16 +71,14 @@ def code_fingerprint() -> str:
     for name, data in sorted(entries):
         digest.update(name.rsplit("unspin", 1)[-1].encode())
         digest.update(hashlib.sha256(data).digest())
+    names = []
     for requirement in sorted(metadata.requires("unspin") or []):
         name = requirement.split(";")[0].split("[")[0]
         for sep in "=<>!~ ":
             name = name.split(sep)[0]
-        try:
-            digest.update(f"{name}=={metadata.version(name)}".encode())
-        except metadata.PackageNotFoundError:
-            digest.update(f"{name}==missing".encode())
+        names.append(name)
     # The optional neural model is installed on its own (without its declared dependencies).
-    for name in OPTIONAL_MODEL_PACKAGES:
+    for name in [*names, *OPTIONAL_MODEL_PACKAGES]:
         try:
             digest.update(f"{name}=={metadata.version(name)}".encode())
         except metadata.PackageNotFoundError:

@@ -8,7 +8,6 @@ tune split with ``bench/neural_dev.py``.
 
 from __future__ import annotations
 
-import math
 import tomllib
 from dataclasses import dataclass, fields
 from functools import cache
@@ -17,11 +16,7 @@ from typing import Any
 
 from unspin.neural.rescore import NeuralEvidence, RescoreSettings, rescore
 from unspin.spin.detect import SpinHit
-
-
-def _logit(p: float) -> float:
-    p = min(max(p, 1e-6), 1 - 1e-6)
-    return math.log(p / (1 - p))
+from unspin.spin.detector import logit, sigmoid
 
 
 def model_features(
@@ -31,8 +26,8 @@ def model_features(
     features, the trigram repair confidence and detection probability as log-odds, the neural evidence."""
     return {
         **hit,
-        "t_logit": _logit(repair),
-        "d_logit": _logit(detection),
+        "t_logit": logit(repair),
+        "d_logit": logit(detection),
         **neural,
         "n_delta_capped": min(neural.get("n_delta", 0.0), 15.0),
     }
@@ -50,8 +45,7 @@ class NeuralCalibration:
         self, repair: float, detection: float, neural: dict[str, float], hit: dict[str, float]
     ) -> float:
         values = model_features(repair, detection, neural, hit)
-        z = self.bias + sum(w * values.get(name, 0.0) for name, w in self.weights)
-        return 1.0 / (1.0 + math.exp(-max(-40.0, min(40.0, z))))
+        return sigmoid(self.bias + sum(w * values.get(name, 0.0) for name, w in self.weights))
 
 
 def load_calibration(table: dict[str, Any]) -> NeuralCalibration:

@@ -56,8 +56,12 @@ class NeuralLM:
     def load(cls) -> NeuralLM:
         return cls(load_weights())
 
+    def _ids(self, text: str) -> list[int]:
+        """The tokens of ``text`` on its own, without the opening token."""
+        return self.tokenizer.encode(text, add_special_tokens=False).ids
+
     def encode(self, text: str) -> list[int]:
-        return [BOS_ID, *self.tokenizer.encode(text, add_special_tokens=False).ids]
+        return [BOS_ID, *self._ids(text)]
 
     def token_logprobs(self, texts: Sequence[str]) -> list[np.ndarray]:
         """Per text, log P(token | earlier tokens) of each of its tokens."""
@@ -106,14 +110,11 @@ class NeuralLM:
 
     def token_count(self, text: str) -> int:
         """Tokens of ``text`` on its own (a continuation's leading part, say)."""
-        return len(self.tokenizer.encode(text, add_special_tokens=False).ids)
+        return len(self._ids(text))
 
     def _score_groups(self, groups: Sequence[tuple[str, Sequence[str]]]) -> list[list[np.ndarray]]:
         prefixes = [self.encode(prefix) for prefix, _ in groups]
-        tails = [
-            [self.tokenizer.encode(c, add_special_tokens=False).ids or [BOS_ID] for c in cs]
-            for _, cs in groups
-        ]
+        tails = [[self._ids(c) or [BOS_ID] for c in cs] for _, cs in groups]
         out: list[list[np.ndarray]] = [[] for _ in groups]
         with self._lock:
             start = 0

@@ -64,6 +64,20 @@ def only_drops_words(observed: str, replacement: str | None) -> bool:
     return len(kept) < len(observed.split()) and all(any(_same_word(w, k) for w in words) for k in kept)
 
 
+def _drops_words(hit: Any, replacement: str | None) -> bool:
+    """A repair that only drops words. A shorter text is always more probable under a language model, so
+    such a repair ("sourdough bread" -> "bread") earns its gain from length alone. Curated lexicon
+    entries are exempt: dropping words is what they exist for ("muscle mass" -> "muscle")."""
+    return hit.kind != "lexicon" and only_drops_words(hit.observed, replacement)
+
+
+def _unknown_observed(hit: Any) -> bool:
+    """A hit on words the trigram model does not know. The model clamps an unknown word's probability, so
+    any known candidate "gains" against it: that gain says nothing about spinning ("penny-farthing" is no
+    spun "penny-pinch"). Lexicon entries are exempt."""
+    return hit.kind != "lexicon" and hit.features.get("oov_observed", 0.0) > 0
+
+
 def hit_detections(hits: list[Any], words: list[Any], probabilities: list[float]) -> list[float]:
     """Per hit, the highest detection probability among the words it covers (0 when it covers none)."""
     return [
@@ -103,20 +117,16 @@ def decide(
             continue
         repair = repairs[index]
         detection = detections[index]
-        dropping = hit.kind != "lexicon" and only_drops_words(hit.observed, hit.replacement)
+        dropping = _drops_words(hit, hit.replacement)
         if dropping:
-            # A shorter text is always more probable under the language model, so a repair that only
-            # drops words ("sourdough bread" -> "bread") earns its repair confidence from length alone:
-            # report it on detection evidence only, and never fix it safely.
+            # Its repair confidence comes from length alone: report it on detection evidence only, and
+            # never fix it safely.
             repair = min(repair, params.report_confidence - 1e-6)
         if repair < params.report_confidence and detection < params.detect_report:
             continue
-        # The model clamps an unknown word's probability, so any known candidate "gains" against it: that
-        # gain says nothing about spinning ("penny-farthing" is no spun "penny-pinch"). Never safe.
-        unknown_observed = hit.kind != "lexicon" and hit.features.get("oov_observed", 0.0) > 0
         safe = (
             not dropping
-            and not unknown_observed
+            and not _unknown_observed(hit)
             and (
                 repair >= params.safe_confidence
                 or (detection >= params.detect_safe and hit.features.get("delta", 0.0) > 0.0)
@@ -174,11 +184,12 @@ def _neural_decision(
     if probability < calibration.report_confidence:
         return None
     replacement = evidence.replacement
-    # As with the trigram model, a shorter text is more probable by itself, and a gain against an
-    # unknown word says nothing: neither is ever fixed safely.
-    dropping = hit.kind != "lexicon" and only_drops_words(hit.observed, replacement)
-    unknown_observed = hit.kind != "lexicon" and hit.features.get("oov_observed", 0.0) > 0
-    safe = probability >= calibration.safe_confidence and not dropping and not unknown_observed
+    # The same precision guards as for the trigram model's repairs: neither is ever fixed safely.
+    safe = (
+        probability >= calibration.safe_confidence
+        and not _drops_words(hit, replacement)
+        and not _unknown_observed(hit)
+    )
     return SpinDecision(
         hit.start,
         hit.end,

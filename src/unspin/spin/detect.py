@@ -198,69 +198,6 @@ class SentenceSearch:
         self._scored[key] = found
         return found
 
-    def _deltas(self, a: int, b: int, replacements: list[tuple[str, ...]]) -> list[float]:
-        """``SentenceScorer.delta(a, b, words)`` of each replacement, the model asked in batches."""
-        if not replacements:
-            return []
-        if b != a + 1:
-            return self._window_deltas(a, b, replacements)
-        found: list[float | None] = [None] * len(replacements)
-        singles = [k for k, words in enumerate(replacements) if len(words) == 1]
-        others = [k for k, words in enumerate(replacements) if len(words) != 1]
-        if singles:
-            values = self._single_deltas(a, [replacements[k][0] for k in singles]).tolist()
-            for k, value in zip(singles, values, strict=True):
-                found[k] = value
-        if others:
-            values = self._window_deltas(a, b, [replacements[k] for k in others])
-            for k, value in zip(others, values, strict=True):
-                found[k] = value
-        return found  # type: ignore[return-value]
-
-    def _window_deltas(self, a: int, b: int, replacements: list[tuple[str, ...]]) -> list[float]:
-        """SentenceScorer.delta's general case for each replacement: every position from the span to two
-        after it re-scored in the new window, summed in the same order."""
-        seq, lp = self.scorer.seq, self.scorer.lp
-        old_end = min(b + 2, len(seq))
-        old = sum(lp[a:old_end])
-        left, right = seq[max(0, a - 2) : a], seq[b:old_end]
-        offset = min(a, 2)
-        queries: list[list[str]] = []
-        counts: list[int] = []
-        for words in replacements:
-            window = [*left, *words, *right]
-            for t in range(offset, len(window)):
-                queries.append(
-                    [window[t], window[t - 1], window[t - 2]] if t >= 2 else [window[t], window[t - 1]]
-                )
-            counts.append(len(window) - offset)
-        values = self.scorer.lm.ln_probs_of(queries).tolist()
-        deltas: list[float] = []
-        k = 0
-        for count in counts:
-            new = 0.0
-            for value in values[k : k + count]:
-                new += value
-            k += count
-            deltas.append(new - old)
-        return deltas
-
-    def _single_deltas(self, a: int, words: list[str]) -> np.ndarray:
-        """SentenceScorer.delta of each word in place of the one at position ``a``, all at once: the
-        replaced word and the two after it, the same terms added in the same order."""
-        seq, lp, lm = self.scorer.seq, self.scorer.lp, self.scorer.lm
-        prev1 = seq[a - 1]
-        new = lm.ln_probs(words, prev1, seq[a - 2] if a >= 2 else None)
-        old = lp[a]
-        if a + 1 < len(seq):
-            next1 = seq[a + 1]
-            new = new + lm.ln_probs_of([[next1, w, prev1] for w in words])
-            old += lp[a + 1]
-            if a + 2 < len(seq):
-                new = new + lm.ln_probs_of([[seq[a + 2], next1, w] for w in words])
-                old += lp[a + 2]
-        return new - old
-
     def _score_at(self, span: SpanCandidates, a: int, b: int) -> Scored | None:
         params = self.params
         fit = self.scorer.fit(a, b)
@@ -286,7 +223,7 @@ class SentenceSearch:
                 continue
             chosen.append(proposal)
             replacements.append(words)
-        deltas = self._deltas(a, b, replacements)
+        deltas = self.scorer.deltas(a, b, replacements)
         for proposal, delta in zip(chosen, deltas, strict=True):
             score = delta / temperature + proposal.prior * prior_weight
             uses = in_doc.get(proposal.base, 0) if proposal.kind == "thesaurus" else doc.get(proposal.base, 0)
@@ -309,7 +246,7 @@ class SentenceSearch:
                     continue
                 variants.append(variant)
                 replacements.append(words)
-            for variant, delta in zip(variants, self._deltas(a, b, replacements), strict=True):
+            for variant, delta in zip(variants, self.scorer.deltas(a, b, replacements), strict=True):
                 score = delta / params.temperature + variant.prior * params.prior_weight
                 uses = in_doc.get(variant.base, 0)
                 if uses:

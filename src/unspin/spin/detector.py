@@ -16,6 +16,17 @@ from importlib import resources
 from typing import Any
 
 
+def sigmoid(z: float) -> float:
+    """The logistic function, its argument clamped to ±40 (beyond that the result no longer changes)."""
+    return 1.0 / (1.0 + math.exp(-max(-40.0, min(40.0, z))))
+
+
+def logit(p: float) -> float:
+    """Log-odds of a probability, kept off 0 and 1."""
+    p = min(max(p, 1e-6), 1 - 1e-6)
+    return math.log(p / (1 - p))
+
+
 @dataclass(frozen=True)
 class Detector:
     weights: tuple[tuple[str, float], ...] = ()
@@ -25,7 +36,7 @@ class Detector:
         z = self.bias
         for name, weight in self.weights:
             z += weight * features.get(name, 0.0)
-        return 1.0 / (1.0 + math.exp(-max(-40.0, min(40.0, z))))
+        return sigmoid(z)
 
 
 def fit_logistic(
@@ -77,12 +88,7 @@ class DocumentDetector:
         if not first:
             return []
         log_rate = math.log(document_rate(first, self.rate_threshold) + RATE_FLOOR)
-        out = []
-        for p in first:
-            p = min(max(p, 1e-6), 1 - 1e-6)
-            z = self.bias + self.word_weight * math.log(p / (1 - p)) + self.rate_weight * log_rate
-            out.append(1.0 / (1.0 + math.exp(-max(-40.0, min(40.0, z)))))
-        return out
+        return [sigmoid(self.bias + self.word_weight * logit(p) + self.rate_weight * log_rate) for p in first]
 
 
 # Added to the document's spin rate before taking its log, so a document with no flagged word is finite.

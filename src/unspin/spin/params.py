@@ -42,12 +42,12 @@ class SpinParams:
     detect_safe: float = 0.95  # word-detector probability from which a repair is safe
 
     def confidence(self, features: dict[str, float]) -> float:
-        import math
+        from unspin.spin.detector import sigmoid
 
         z = 0.0
         for name, weight in self.calibration:
             z += weight if name == "bias" else weight * features.get(name, 0.0)
-        return 1.0 / (1.0 + math.exp(-max(-40.0, min(40.0, z))))
+        return sigmoid(z)
 
 
 def _coerce(name: str, value: Any, default: Any) -> Any:

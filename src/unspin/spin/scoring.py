@@ -49,28 +49,69 @@ class SentenceScorer:
 
         Positions index ``seq``, where position 0 is the sentence-start marker.
         """
-        seq = self.seq
-        if b == a + 1 and len(words) == 1:
-            # One word for one word (most candidates): the replaced word and the two after it.
-            ln_prob, lp = self.lm.ln_prob, self.lp
-            word, prev1 = words[0], seq[a - 1]
-            new = ln_prob(word, prev1, seq[a - 2] if a >= 2 else None)
-            old = lp[a]
-            if a + 1 < len(seq):
-                new += ln_prob(seq[a + 1], word, prev1)
-                old += lp[a + 1]
-                if a + 2 < len(seq):
-                    new += ln_prob(seq[a + 2], seq[a + 1], word)
-                    old += lp[a + 2]
-            return new - old
-        old_end = min(b + 2, len(self.seq))
-        old = sum(self.lp[a:old_end])
-        new_seq = [*self.seq[max(0, a - 2) : a], *words, *self.seq[b:old_end]]
+        return self.deltas(a, b, [tuple(words)])[0]
+
+    def deltas(self, a: int, b: int, replacements: Sequence[tuple[str, ...]]) -> list[float]:
+        """:meth:`delta` of each replacement of positions [a, b), the model asked in batches."""
+        if not replacements:
+            return []
+        if b != a + 1:
+            return self._window_deltas(a, b, replacements)
+        found: list[float] = [0.0] * len(replacements)
+        singles = [k for k, words in enumerate(replacements) if len(words) == 1]
+        others = [k for k, words in enumerate(replacements) if len(words) != 1]
+        if singles:
+            values = self._single_deltas(a, [replacements[k][0] for k in singles]).tolist()
+            for k, value in zip(singles, values, strict=True):
+                found[k] = value
+        if others:
+            values = self._window_deltas(a, b, [replacements[k] for k in others])
+            for k, value in zip(others, values, strict=True):
+                found[k] = value
+        return found
+
+    def _window_deltas(self, a: int, b: int, replacements: Sequence[tuple[str, ...]]) -> list[float]:
+        """The general case: every position from the span to two after it re-scored in the new window,
+        summed left to right."""
+        seq, lp = self.seq, self.lp
+        old_end = min(b + 2, len(seq))
+        old = sum(lp[a:old_end])
+        left, right = seq[max(0, a - 2) : a], seq[b:old_end]
         offset = min(a, 2)
-        ln_prob = self.lm.ln_prob
-        new = 0.0
-        for t in range(offset, len(new_seq)):
-            new += ln_prob(new_seq[t], new_seq[t - 1], new_seq[t - 2] if t >= 2 else None)
+        queries: list[list[str]] = []
+        counts: list[int] = []
+        for words in replacements:
+            window = [*left, *words, *right]
+            for t in range(offset, len(window)):
+                queries.append(
+                    [window[t], window[t - 1], window[t - 2]] if t >= 2 else [window[t], window[t - 1]]
+                )
+            counts.append(len(window) - offset)
+        values = self.lm.ln_probs_of(queries).tolist()
+        deltas: list[float] = []
+        k = 0
+        for count in counts:
+            new = 0.0
+            for value in values[k : k + count]:
+                new += value
+            k += count
+            deltas.append(new - old)
+        return deltas
+
+    def _single_deltas(self, a: int, words: list[str]) -> Any:
+        """One word for one word (most candidates), all at once: the replaced word and the two after it,
+        the terms added in that order."""
+        seq, lp, lm = self.seq, self.lp, self.lm
+        prev1 = seq[a - 1]
+        new = lm.ln_probs(words, prev1, seq[a - 2] if a >= 2 else None)
+        old = lp[a]
+        if a + 1 < len(seq):
+            next1 = seq[a + 1]
+            new = new + lm.ln_probs_of([[next1, w, prev1] for w in words])
+            old += lp[a + 1]
+            if a + 2 < len(seq):
+                new = new + lm.ln_probs_of([[seq[a + 2], next1, w] for w in words])
+                old += lp[a + 2]
         return new - old
 
     def fit(self, a: int, b: int) -> float:

@@ -238,15 +238,6 @@ class Thesaurus:
             return []
         return [Candidate(self._heads[c >> 3], c & 7, self._fanout[c >> 3]) for c in codes]
 
-    def original_rows(self, term: str) -> list[tuple[str, int, int]]:
-        """:meth:`originals_of` as plain (text, source bits, fan-out) rows, in the same order (no objects
-        built: a common word has hundreds)."""
-        codes = self._inverse.get(term)
-        if not codes:
-            return []
-        heads, fanout = self._heads, self._fanout
-        return [(heads[c >> 3], c & 7, fanout[c >> 3]) for c in codes]
-
     @property
     def head_count(self) -> int:
         return len(self._heads)

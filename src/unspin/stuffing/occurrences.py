@@ -486,11 +486,10 @@ class Judge:
         self, ctx: Context, inside: list[Any], features: dict[str, float], reasons: dict[str, str]
     ) -> None:
         """How the phrase hangs in the parse as written: the relation of its root to the word outside."""
-        lo, hi = inside[0].i, inside[-1].i
-        roots = [t for t in inside if not (lo <= t.head.i <= hi) or t.head.i == t.i]
-        if not roots:
+        root = _phrase_root(inside)
+        if root is None:
             return
-        root = roots[0]
+        lo = inside[0].i
         side = "self" if root.head.i == root.i else ("left" if root.head.i < lo else "right")
         ctx.occurrence.facts["attach"] = f"{root.dep_}|{root.pos_}|{root.head.pos_}|{side}"
         verb_root = root.pos_ in ("VERB", "AUX") and root.dep_ in _CLAUSE_ON_NOUN_DEPS
@@ -508,8 +507,7 @@ class Judge:
         without it that word has no subject or object of its own — at most a determiner or adjective the
         phrase leaves behind ("This [recipe] produces" → "This produces"). A wedged phrase takes no slot:
         the sentence already has its filler ("Caffeine [KP] has")."""
-        lo, hi = inside[0].i, inside[-1].i
-        root = next((t for t in inside if not (lo <= t.head.i <= hi) or t.head.i == t.i), None)
+        root = _phrase_root(inside)
         if root is None or root.head.i == root.i:
             return
         group = next((g for g in _SLOTS if root.dep_ in g), None)
@@ -698,6 +696,12 @@ class Judge:
                 f'its head noun "{ctx.head}" alone would {"fit" if head_fit > 0 else "not fit"} in its place '
                 "(trigram LM)"
             )
+
+
+def _phrase_root(inside: list[Any]) -> Any:
+    """The phrase's first token whose head lies outside it (or that heads the sentence); None if none."""
+    lo, hi = inside[0].i, inside[-1].i
+    return next((t for t in inside if not (lo <= t.head.i <= hi) or t.head.i == t.i), None)
 
 
 def _determiner(token: Any) -> bool:
