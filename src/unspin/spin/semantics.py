@@ -15,6 +15,7 @@ occurrences are left out of both means, so a word does not vouch for itself.
 from __future__ import annotations
 
 import importlib.util
+from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
@@ -45,6 +46,7 @@ class WordVectors:
         self._key2row = key2row
         self._hash = hash_word
         self._memo: dict[str, np.ndarray | None] = {}
+        self._phrases: dict[str, np.ndarray | None] = {}  # the same phrase is asked about many times
 
     @classmethod
     def load(cls) -> WordVectors:
@@ -67,9 +69,18 @@ class WordVectors:
 
     def clear_cache(self) -> None:
         self._memo.clear()
+        self._phrases.clear()
 
     def phrase(self, text: str) -> np.ndarray | None:
         """Unit mean of a phrase's content words (all its words when it has none)."""
+        if text in self._phrases:
+            return self._phrases[text]
+        if len(self._phrases) > 200_000:
+            self._phrases.clear()
+        found = self._phrases[text] = self._phrase(text)
+        return found
+
+    def _phrase(self, text: str) -> np.ndarray | None:
         words = [w for w in text.lower().replace("-", " ").split() if w.isalpha()]
         content = [w for w in words if w not in STOP_WORDS] or words
         found = [v for v in (self.unit(w) for w in content) if v is not None]
@@ -130,14 +141,14 @@ class DocumentTopic:
         self.total = self.matrix.sum(axis=0)
         # Running sums, so that any window's sum is one subtraction.
         self.prefix = np.vstack([np.zeros((1, width), dtype=np.float32), np.cumsum(self.matrix, axis=0)])
-        self._own: dict[str, tuple[np.ndarray, int]] = {}
+        self._own: dict[str, tuple[np.ndarray, list[int]]] = {}
 
-    def _own_sum(self, word: str) -> tuple[np.ndarray, int]:
-        """Sum and count of ``word``'s own occurrences (left out of every context mean)."""
+    def _own_sum(self, word: str) -> tuple[np.ndarray, list[int]]:
+        """Sum and positions of ``word``'s own occurrences (left out of every context mean)."""
         found = self._own.get(word)
         if found is None:
             at = [i for i, w in enumerate(self.words) if w == word]
-            found = self._own[word] = (self.matrix[at].sum(axis=0), len(at))
+            found = self._own[word] = (self.matrix[at].sum(axis=0), at)
         return found
 
     def fit(self, text: str, offset: int, observed: str | None = None) -> TopicFit | None:
@@ -148,13 +159,13 @@ class DocumentTopic:
         if vector is None or not self.words:
             return None
         own_word = (observed or text).lower()
-        own_sum, own_count = self._own_sum(own_word)
+        own_sum, own_at = self._own_sum(own_word)
         doc_sum = self.total - own_sum
-        doc = _cosine(vector, doc_sum) if len(self.words) > own_count else 0.0
+        doc = _cosine(vector, doc_sum) if len(self.words) > len(own_at) else 0.0
         centre = int(np.searchsorted(self.offset_array, offset))
         lo, hi = max(0, centre - LOCAL_WINDOW), min(len(self.words), centre + LOCAL_WINDOW)
         local_sum = self.prefix[hi] - self.prefix[lo]
-        inside = [i for i in range(lo, hi) if self.words[i] == own_word]
+        inside = own_at[bisect_left(own_at, lo) : bisect_left(own_at, hi)]
         if inside:
             local_sum = local_sum - self.matrix[inside].sum(axis=0)
         local = _cosine(vector, local_sum) if hi - lo > len(inside) else 0.0
