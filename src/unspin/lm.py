@@ -72,7 +72,7 @@ class TrigramLM:
             queries = [[w, prev1] for w in words]
         else:
             queries = [[w, prev1, prev2] for w in words]
-        return self._ln_of_raw(np.fromiter(map(self._prob, queries), float, len(queries)))
+        return self.ln_probs_of(queries)
 
     def ln_probs_of(self, queries: list[list[str]]) -> np.ndarray:
         """:meth:`ln_prob` of many queries in the binding's order ([word, prev1, prev2], newest history

@@ -209,53 +209,48 @@ class SentenceSearch:
         if cheap_kinds and params.skip_oov and not all(self.generator.known(w) for w in self.scorer.seq[a:b]):
             # The model cannot judge a word it does not know: any known candidate would look better.
             return None
-        doc = self.doc_lemmas
         kept, in_doc = self._prefilter(span, a)
-        ranked: list[tuple[float, float, Proposal]] = []
-        observed = tuple(self.scorer.seq[a:b])
-        words_of, known = self.generator.words_of, self.generator.known
-        temperature, prior_weight, doc_weight = params.temperature, params.prior_weight, params.doc_weight
-        chosen: list[Proposal] = []
-        replacements: list[tuple[str, ...]] = []
-        for proposal in kept:
-            _, words = proposal.realise(words_of)
-            if words == observed or not all(known(w) for w in words):
-                continue
-            chosen.append(proposal)
-            replacements.append(words)
-        deltas = self.scorer.deltas(a, b, replacements)
-        for proposal, delta in zip(chosen, deltas, strict=True):
-            score = delta / temperature + proposal.prior * prior_weight
-            uses = in_doc.get(proposal.base, 0) if proposal.kind == "thesaurus" else doc.get(proposal.base, 0)
-            if uses:
-                score += math.log1p(uses) * doc_weight
-            ranked.append((score, delta, proposal))
+        ranked = self._ranked(kept, a, b, in_doc)
         if not ranked:
             return None
         ranked.sort(key=lambda r: (-r[0], r[2].replacement))
         variant_tag = self._variant_tag(span)
         if variant_tag:
-            variants: list[Proposal] = []
-            replacements = []
-            for _, _, proposal in ranked[: params.variant_k]:
-                variant = proposal.variant(variant_tag, params.variant_log_prior)
-                if variant is None:
-                    continue
-                _, words = variant.realise(words_of)
-                if words == observed or not all(known(w) for w in words):
-                    continue
-                variants.append(variant)
-                replacements.append(words)
-            for variant, delta in zip(variants, self.scorer.deltas(a, b, replacements), strict=True):
-                score = delta / params.temperature + variant.prior * params.prior_weight
-                uses = in_doc.get(variant.base, 0)
-                if uses:
-                    score += math.log1p(uses) * params.doc_weight
-                ranked.append((score, delta, variant))
+            variants = (
+                p.variant(variant_tag, params.variant_log_prior) for _, _, p in ranked[: params.variant_k]
+            )
+            ranked.extend(self._ranked([v for v in variants if v is not None], a, b, in_doc))
             ranked.sort(key=lambda r: (-r[0], r[2].replacement))
         ranked = ranked[: params.top_k]
         log_odds = _logsumexp([r[0] for r in ranked]) + params.spin_log_prior
         return Scored(span, log_odds, ranked[0][2], ranked, fit)
+
+    def _ranked(
+        self, proposals: list[Proposal], a: int, b: int, in_doc: dict[str, int]
+    ) -> list[tuple[float, float, Proposal]]:
+        """(score, LM delta, proposal) for each proposal that changes positions [a, b) into words the
+        model knows: the delta over the temperature, plus the channel and document terms."""
+        params = self.params
+        observed = tuple(self.scorer.seq[a:b])
+        words_of, known = self.generator.words_of, self.generator.known
+        chosen: list[Proposal] = []
+        replacements: list[tuple[str, ...]] = []
+        for proposal in proposals:
+            _, words = proposal.realise(words_of)
+            if words == observed or not all(known(w) for w in words):
+                continue
+            chosen.append(proposal)
+            replacements.append(words)
+        doc = self.doc_lemmas
+        temperature, prior_weight, doc_weight = params.temperature, params.prior_weight, params.doc_weight
+        ranked: list[tuple[float, float, Proposal]] = []
+        for proposal, delta in zip(chosen, self.scorer.deltas(a, b, replacements), strict=True):
+            score = delta / temperature + proposal.prior * prior_weight
+            uses = in_doc.get(proposal.base, 0) if proposal.kind == "thesaurus" else doc.get(proposal.base, 0)
+            if uses:
+                score += math.log1p(uses) * doc_weight
+            ranked.append((score, delta, proposal))
+        return ranked
 
     def run(self, spans: list[SpanCandidates]) -> list[SpinHit]:
         hits: list[SpinHit] = []

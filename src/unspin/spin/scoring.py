@@ -40,10 +40,6 @@ class SentenceScorer:
     def unigram(self, word: str) -> float:
         return self.lm.ln_prob(word)
 
-    def left_score(self, t: int, first_word: str) -> float:
-        """ln P(first_word | the two words before position t): a cheap first filter for candidates."""
-        return self.lm.ln_prob(first_word, self.seq[t - 1], self.seq[t - 2] if t >= 2 else None)
-
     def delta(self, a: int, b: int, words: Sequence[str]) -> float:
         """ln P(sentence with positions [a, b) replaced by ``words``) − ln P(sentence), computed locally.
 

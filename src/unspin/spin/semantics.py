@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import importlib.util
 from bisect import bisect_left
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -58,14 +58,11 @@ class WordVectors:
 
     def unit(self, word: str) -> np.ndarray | None:
         """The word's unit vector, or None when the table has none."""
-        found = self._memo.get(word)
-        if found is None and word not in self._memo:
-            row = self._key2row.get(self._hash(word.lower()))
-            found = None if row is None else self._table[row]
-            if len(self._memo) > 200_000:
-                self._memo.clear()
-            self._memo[word] = found
-        return found
+        return _memoised(self._memo, word, self._unit)
+
+    def _unit(self, word: str) -> np.ndarray | None:
+        row = self._key2row.get(self._hash(word.lower()))
+        return None if row is None else self._table[row]
 
     def clear_cache(self) -> None:
         self._memo.clear()
@@ -73,12 +70,7 @@ class WordVectors:
 
     def phrase(self, text: str) -> np.ndarray | None:
         """Unit mean of a phrase's content words (all its words when it has none)."""
-        if text in self._phrases:
-            return self._phrases[text]
-        if len(self._phrases) > 200_000:
-            self._phrases.clear()
-        found = self._phrases[text] = self._phrase(text)
-        return found
+        return _memoised(self._phrases, text, self._phrase)
 
     def _phrase(self, text: str) -> np.ndarray | None:
         words = [w for w in text.lower().replace("-", " ").split() if w.isalpha()]
@@ -89,6 +81,21 @@ class WordVectors:
         mean = np.mean(found, axis=0)
         norm = float(np.linalg.norm(mean))
         return mean / norm if norm > 0 else None
+
+
+MEMO_SIZE = 200_000  # answers kept per memo; a full memo starts afresh
+
+
+def _memoised(
+    memo: dict[str, np.ndarray | None], key: str, compute: Callable[[str], np.ndarray | None]
+) -> np.ndarray | None:
+    """``compute(key)``, remembered in ``memo`` (None answers too)."""
+    if key in memo:
+        return memo[key]
+    if len(memo) > MEMO_SIZE:
+        memo.clear()
+    found = memo[key] = compute(key)
+    return found
 
 
 @cache
