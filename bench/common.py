@@ -142,13 +142,15 @@ class Runner:
         grammar: bool = True,
         unsafe_fixes: bool = False,
         share_with: Runner | None = None,
-        neural: bool = False,
+        fast: bool = False,
     ):
         from unspin.config import Settings
         from unspin.pipeline import Context, Pipeline
 
         disabled = () if grammar else ("grammar",)
-        self.settings = Settings(disabled_stages=disabled, unsafe_fixes=unsafe_fixes, neural=neural)
+        self.settings = Settings(
+            disabled_stages=disabled, unsafe_fixes=unsafe_fixes, fast=fast, require_model=not fast
+        )
         self.pipeline = Pipeline(self.settings)
         # A second runner (e.g. with unsafe fixes) reuses the loaded spaCy model, LM and thesauri.
         shared = share_with.context._resources if share_with else {}

@@ -267,7 +267,7 @@ def evaluate(
     progress: Callable[[str], None] | None = None,
     infer_keyphrase: bool = False,
     seed_article: Path | None = SEED_ARTICLE,
-    neural: bool = False,
+    fast: bool = False,
 ) -> dict[str, Any]:
     """Run the benchmark and return its results (summaries per fix mode, and per-document records)."""
     say = progress or (lambda _msg: None)
@@ -282,7 +282,7 @@ def evaluate(
     runners: list[Runner] = []
     try:
         for mode in modes:
-            runner = Runner(grammar=grammar, unsafe_fixes=mode == "unsafe", share_with=first, neural=neural)
+            runner = Runner(grammar=grammar, unsafe_fixes=mode == "unsafe", share_with=first, fast=fast)
             runners.append(runner)
             first = first or runner
             t0 = time.perf_counter()
@@ -320,7 +320,7 @@ def evaluate(
         "rates": list(rates),
         "seed": seed,
         "grammar": grammar,
-        "neural": neural,
+        "engine": "trigram (--fast)" if fast else "contextual",
         "keyphrase": "inferred" if infer_keyphrase else "given",
         "spin_seconds": round(spin_seconds, 2),
         "total_seconds": round(time.perf_counter() - started, 2),
@@ -369,7 +369,7 @@ def markdown(results: dict[str, Any]) -> str:
         "",
         f"{meta['articles']} articles ({', '.join(meta['splits'])}), thesauri {', '.join(meta['thesauri'])}, "
         f"rates {', '.join(f'{r:g}' for r in meta['rates'])}, seed {meta['seed']}, "
-        f"grammar {'on' if meta['grammar'] else 'off'}, neural {'on' if meta.get('neural') else 'off'}; "
+        f"grammar {'on' if meta['grammar'] else 'off'}, spin engine {meta.get('engine', 'trigram')}; "
         f"{meta['total_seconds']:.0f} s, "
         f"peak RSS {meta['peak_rss_mb']:.0f} MB.",
     ]
@@ -421,9 +421,7 @@ def main(argv: list[str] | None = None) -> int:
         "--infer-keyphrase", action="store_true", help="do not give unspin the keyphrase; let it infer it"
     )
     parser.add_argument("--no-cache", action="store_true", help="re-spin instead of reusing cached versions")
-    parser.add_argument(
-        "--neural", action="store_true", help="re-score spin repairs with the optional neural model"
-    )
+    parser.add_argument("--fast", action="store_true", help="the trigram spin path (unspin --fast)")
     parser.add_argument(
         "--out", type=Path, help="results JSON (default bench/results/evaluate-SPLIT[-nogrammar].json)"
     )
@@ -444,12 +442,12 @@ def main(argv: list[str] | None = None) -> int:
         use_cache=not args.no_cache,
         infer_keyphrase=args.infer_keyphrase,
         progress=lambda msg: print(msg, file=sys.stderr),
-        neural=args.neural,
+        fast=args.fast,
     )
     table = markdown(results)
     print(table)
     if not args.no_write:
-        suffix = ("-nogrammar" if args.no_grammar else "") + ("-neural" if args.neural else "")
+        suffix = ("-nogrammar" if args.no_grammar else "") + ("-fast" if args.fast else "")
         out = args.out or RESULTS / f"evaluate-{args.split}{suffix}.json"
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps(results, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")

@@ -74,6 +74,27 @@ def bare_languagetool(url: str, texts: list[str], language: str) -> dict[str, An
     return {"seconds": seconds, "words_per_second": _words(texts) / seconds, "matches": matches}
 
 
+def bare_contextual(texts: list[str]) -> dict[str, Any]:
+    """The contextual model scoring every sentence once (spaCy's sentences), batched as the engine batches:
+    the floor of what the default spin judge can cost."""
+    from unspin.neural.engine import ContextualLM
+    from unspin.stages.parse import load_nlp
+
+    nlp = load_nlp()
+    sentences = [s.text.strip() for doc in nlp.pipe(texts) for s in doc.sents if s.text.strip()]
+    load_seconds, lm = _timed(ContextualLM.load)
+    lm.score(sentences[:8])  # warm-up
+    lm.clear_caches()
+    seconds, _ = _timed(lambda: lm.score(sentences))
+    return {
+        "load_seconds": load_seconds,
+        "seconds": seconds,
+        "sentences": len(sentences),
+        "words_per_second": _words(texts) / seconds,
+        "compute": lm.compute,
+    }
+
+
 def pipeline_run(texts: list[str], settings: Any, repeat: int = 1, batch_size: int = 16) -> dict[str, Any]:
     """Stream ``repeat`` copies of the texts through one Pipeline/Context, as ``unspin clean`` does."""
     from unspin.pipeline import Context, Pipeline
@@ -119,8 +140,10 @@ def run(texts: list[str], scales: list[int], languagetool: bool) -> dict[str, An
 
     results: dict[str, Any] = {"words": _words(texts), "documents": len(texts)}
     results["spacy"] = bare_spacy(texts)
-    no_grammar = Settings(disabled_stages=("grammar",))
+    results["contextual"] = bare_contextual(texts)
+    no_grammar = Settings(disabled_stages=("grammar",), require_model=True)
     results["unspin_no_grammar"] = pipeline_run(texts, no_grammar)
+    results["unspin_fast_no_grammar"] = pipeline_run(texts, Settings(disabled_stages=("grammar",), fast=True))
     server = None
     if languagetool:
         from unspin.languagetool.server import start_server
@@ -133,8 +156,11 @@ def run(texts: list[str], scales: list[int], languagetool: bool) -> dict[str, An
     try:
         if server is not None:
             results["languagetool"] = bare_languagetool(server.url, texts, Settings().languagetool.language)
-            with_grammar = Settings().with_overrides(languagetool={"url": server.url, "mode": "required"})
+            with_grammar = Settings(require_model=True).with_overrides(
+                languagetool={"url": server.url, "mode": "required"}
+            )
             results["unspin_grammar"] = pipeline_run(texts, with_grammar)
+            results["unspin_fast_grammar"] = pipeline_run(texts, with_grammar.with_overrides(fast=True))
             results["languagetool_rss_mb"] = _rss_of(server.pid)
     finally:
         if server is not None:
@@ -148,12 +174,17 @@ def run(texts: list[str], scales: list[int], languagetool: bool) -> dict[str, An
 
 def markdown(results: dict[str, Any], meta: dict[str, Any]) -> str:
     base = results["spacy"]["words_per_second"]
+    model = results["contextual"]["words_per_second"]
     rows = [("bare spaCy nlp.pipe", results["spacy"])]
+    rows.append((f"bare contextual model, every sentence once ({results['contextual']['compute']})", results["contextual"]))
     if "languagetool" in results:
         rows.append(("bare LanguageTool /v2/check", results["languagetool"]))
     rows.append(("unspin clean, no grammar", results["unspin_no_grammar"]))
     if "unspin_grammar" in results:
-        rows.append(("unspin clean, with grammar", results["unspin_grammar"]))
+        rows.append(("unspin clean, with grammar (default)", results["unspin_grammar"]))
+    rows.append(("unspin clean --fast, no grammar", results["unspin_fast_no_grammar"]))
+    if "unspin_fast_grammar" in results:
+        rows.append(("unspin clean --fast, with grammar", results["unspin_fast_grammar"]))
     lines = [
         f"# unspin throughput ({meta['date']}, revision {meta['revision'] or 'uncommitted'})",
         "",
@@ -165,18 +196,18 @@ def markdown(results: dict[str, Any], meta: dict[str, Any]) -> str:
             else "."
         ),
         "",
-        "| what | seconds | words/s | ratio to bare spaCy |",
-        "|---|---:|---:|---:|",
+        "| what | seconds | words/s | ratio to bare spaCy | ratio to the bare contextual model |",
+        "|---|---:|---:|---:|---:|",
     ]
     for name, row in rows:
         wps = row["words_per_second"]
-        lines.append(f"| {name} | {row['seconds']:.2f} | {wps:,.0f} | {wps / base:.2f} |")
+        lines.append(f"| {name} | {row['seconds']:.2f} | {wps:,.0f} | {wps / base:.2f} | {wps / model:.2f} |")
     if "unspin_grammar" in results and "languagetool" in results:
         ratio = results["unspin_grammar"]["words_per_second"] / results["languagetool"]["words_per_second"]
         lines += ["", f"unspin with grammar runs at {ratio:.2f}× the speed of bare LanguageTool checks."]
     lines += [
         "",
-        "Scaling (no grammar, streamed in batches of 16):",
+        "Scaling (default engine, no grammar, streamed in batches of 16):",
         "",
         "| corpus | documents | words | seconds | words/s | RSS after, MB | peak RSS so far, MB |",
         "|---|---:|---:|---:|---:|---:|---:|",

@@ -207,11 +207,11 @@ def _chunks(items: list[Path], size: int) -> Iterator[list[str]]:
 
 
 def require_components(settings: Settings) -> None:
-    """Raise a one-line error now for an optional component the settings ask for but cannot have."""
-    if settings.neural:
-        from unspin.neural.weights import ensure_available
+    """Raise a one-line error now for a component the settings require but cannot have."""
+    if settings.require_model and not settings.fast and "spin" not in settings.disabled_stages:
+        from unspin.neural.store import require
 
-        ensure_available()
+        require()
 
 
 def clean_paths(

@@ -77,7 +77,7 @@ def code_fingerprint() -> str:
         for sep in "=<>!~ ":
             name = name.split(sep)[0]
         names.append(name)
-    # The optional neural model is installed on its own (without its declared dependencies).
+    # The contextual model's package is installed on its own (without its declared dependencies).
     for name in [*names, *OPTIONAL_MODEL_PACKAGES]:
         try:
             digest.update(f"{name}=={metadata.version(name)}".encode())

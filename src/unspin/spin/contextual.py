@@ -1,0 +1,173 @@
+"""Contextual evidence for the spin stage: one pass of the contextual model over every sentence.
+
+Each sentence is read once with the sentence before it as context. For every eligible word this gives what
+needs no candidate original (how probable the word is *here*, its rank among the model's expectations, how
+sure the model was about the slot, the word's surprise against its everyday frequency, how the next word
+fares after it) and, at the same time, the model's own best words for the slot and the probability there
+of each thesaurus candidate. The detector and the repair judgement (``spin/judge.py``) use these.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from unspin.neural.engine import ContextualLM, TokenPass
+
+_SPACES = re.compile(r"\s+")
+_LN10 = math.log(10)
+# Proposals kept per slot from the model's next-word distribution.
+PROPOSALS = 40
+
+
+@lru_cache(maxsize=200_000)
+def unigram_logprob(word: str) -> float:
+    """ln P(word) under a unigram model of English (wordfreq): the baseline of the SLOR feature, since a
+    word that is rare anyway is improbable in any context."""
+    from wordfreq import zipf_frequency
+
+    total = 0.0
+    for part in word.lower().split():
+        total += ((zipf_frequency(part, "en") or 1.0) - 9.0) * _LN10
+    return total
+
+
+@dataclass
+class SentenceText:
+    """A sentence as the model reads it: whitespace runs (and blanked protected text) collapsed to one
+    space, with each character's offset in the source."""
+
+    text: str
+    to_source: list[int]
+    start: int  # source offsets of the sentence
+    end: int
+
+    def local(self, offset: int) -> int | None:
+        """The text offset of a source offset, or None when it is not in this sentence."""
+        k = bisect.bisect_left(self.to_source, offset)
+        if k < len(self.to_source) and self.to_source[k] == offset:
+            return k
+        return None
+
+
+def sentence_texts(nlp_doc: Any) -> list[SentenceText]:
+    """The document's sentences, read from the parsed (protected-text-blanked) prose."""
+    prose = nlp_doc.text
+    out: list[SentenceText] = []
+    for sent in nlp_doc.sents:
+        chars: list[str] = []
+        offsets: list[int] = []
+        previous_space = True
+        for i in range(sent.start_char, sent.end_char):
+            c = prose[i]
+            if c.isspace():
+                if not previous_space:
+                    chars.append(" ")
+                    offsets.append(i)
+                previous_space = True
+                continue
+            chars.append(c)
+            offsets.append(i)
+            previous_space = False
+        while chars and chars[-1] == " ":
+            chars.pop()
+            offsets.pop()
+        if sum(1 for w in "".join(chars).split() if any(ch.isalpha() for ch in w)) < 2:
+            continue
+        out.append(SentenceText("".join(chars), offsets, sent.start_char, sent.end_char))
+    return out
+
+
+@dataclass
+class WordContext:
+    """The contextual model's evidence about one word, plus its view of the slot."""
+
+    features: dict[str, float]
+    proposals: list[tuple[str, float]] = field(default_factory=list)  # the model's words for the slot
+    candidate_logprobs: dict[str, float] = field(default_factory=dict)  # candidate -> ln P(first token)
+    observed_logprob: float = 0.0  # ln P(first token of the observed word)
+    sentence: int = -1  # index into the document's sentence texts
+
+
+def _context_features(run: TokenPass, first: int, last: int, word: str) -> dict[str, float]:
+    """Features of the word made of tokens ``first`` … ``last`` (inclusive) of a pass."""
+    lp = float(run.logprobs[first : last + 1].sum())
+    lp_first = float(run.logprobs[first])
+    entropy = float(run.entropy[first])
+    proposed = run.proposals.get(first)
+    top = proposed[0][1] if proposed else lp_first
+    nxt = last + 1
+    following = float(run.logprobs[nxt]) if nxt < len(run.logprobs) else 0.0
+    tokens = last - first + 1
+    return {
+        "n_lp": lp,
+        "n_lp_token": lp / tokens,
+        "n_lp_first": lp_first,
+        "n_log_rank": math.log1p(float(run.ranks[first])),
+        "n_entropy": entropy,
+        "n_surprise": -lp_first - entropy,
+        "n_slor": lp - unigram_logprob(word),
+        "n_gap_top": max(0.0, top - lp_first),
+        "n_next": following,
+        "n_next_rank": math.log1p(float(run.ranks[nxt])) if nxt < len(run.ranks) else 0.0,
+        "n_tokens": float(tokens),
+        "n_initial": 1.0 if first == 0 else 0.0,
+    }
+
+
+def word_contexts(
+    lm: ContextualLM,
+    sentences: Sequence[SentenceText],
+    words: Sequence[Any],
+    candidates: Sequence[Sequence[str]],
+) -> list[WordContext | None]:
+    """One pass per sentence; for each word (``.start``, ``.end``, ``.observed`` in source offsets) its
+    contextual evidence, or None when it lies outside the scored text. ``candidates[i]`` are words whose
+    probability at word ``i``'s slot is wanted."""
+    starts = [s.start for s in sentences]
+    placed: list[tuple[int, int, int] | None] = []  # (sentence, local start, local end)
+    queries: list[dict[int, list[str]]] = [{} for _ in sentences]
+    for word, wanted in zip(words, candidates, strict=True):
+        k = bisect.bisect_right(starts, word.start) - 1
+        if k < 0 or word.end > sentences[k].end:
+            placed.append(None)
+            continue
+        local_start = sentences[k].local(word.start)
+        local_end = sentences[k].local(word.end - 1)
+        if local_start is None or local_end is None:
+            placed.append(None)
+            continue
+        placed.append((k, local_start, local_end + 1))
+        queries[k].setdefault(local_start, []).extend(w for w in wanted if w)
+    items = [(sentences[k - 1].text if k else "", s.text) for k, s in enumerate(sentences)]
+    runs = lm.passes(items, proposals=PROPOSALS, queries=queries)
+    out: list[WordContext | None] = []
+    for word, where in zip(words, placed, strict=True):
+        if where is None:
+            out.append(None)
+            continue
+        k, local_start, local_end = where
+        run = runs[k]
+        tokens = [
+            t
+            for t, (s, e) in enumerate(run.offsets)
+            if e > local_start and s + (run.text[s : s + 1] == " ") < local_end
+        ]
+        if not tokens:
+            out.append(None)
+            continue
+        first, last = tokens[0], tokens[-1]
+        context = WordContext(
+            _context_features(run, first, last, word.observed),
+            run.proposals.get(first, []),
+            {w: lp for (offset, w), lp in run.queried.items() if offset == local_start},
+            float(run.logprobs[first]),
+            k,
+        )
+        out.append(context)
+    return out
