@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bench import thesauri
 from bench.spinner import Spinner, SpunArticle, derive_seed, spinner_named
 
 REPO = Path(__file__).resolve().parents[1]
@@ -22,7 +23,15 @@ SEED_ARTICLE = REPO / "input" / "lower-back-pain-after-running.txt"
 RATES = (0.08, 0.12, 0.15)
 THESAURI = ("moby", "wordnet")
 # Spinner code and data: a change to any of them invalidates cached spun versions.
-SPINNER_FILES = ("spinner.py", "thesauri.py", "data/spinner.toml")
+SPINNER_FILES = (
+    "spinner.py",
+    "thesauri.py",
+    "data/spinner.toml",
+    "phrase_spinner.py",
+    "data/phrase-dict.txt",
+)
+# The engine's lists that the phrase-dict spinner leaves out of its dictionary.
+SPINNER_INPUTS = ("src/unspin/data/lexicons/web-spin.tsv", "src/unspin/data/lexicons/tortured-phrases.csv")
 
 
 @dataclass(frozen=True)
@@ -72,6 +81,10 @@ def _spinner_fingerprint() -> str:
     digest = hashlib.sha256()
     for name in SPINNER_FILES:
         digest.update((REPO / "bench" / name).read_bytes())
+    for path in SPINNER_INPUTS:
+        digest.update((REPO / path).read_bytes())
+    # The phrase-dict spinner drops the pairs of every thesaurus installed here (MyThes is optional).
+    digest.update(",".join(thesauri.available()).encode())
     return digest.hexdigest()[:16]
 
 

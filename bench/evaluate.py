@@ -408,7 +408,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--thesauri",
         default=",".join(THESAURI),
-        help="comma-separated spinners: moby, wordnet, mythes, each optionally -frequent",
+        help="comma-separated spinners: moby, wordnet, mythes, phrase-dict, each optionally -frequent",
     )
     parser.add_argument(
         "--rates", default=",".join(f"{r:g}" for r in RATES), help="comma-separated spin rates"

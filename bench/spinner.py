@@ -27,6 +27,7 @@ if __package__ in (None, ""):  # run as a script (python bench/spinner.py): make
 
 import argparse
 import hashlib
+import importlib
 import itertools
 import json
 import random
@@ -574,8 +575,17 @@ def spin_article(
     return Spinner(thesauri.load(thesaurus), load_config().with_pick(pick)).spin(text, keyphrase, seed, rate)
 
 
+# Spinner families that do not spin from a thesaurus: name prefix → module and factory (imported lazily,
+# they build on this module).
+FAMILIES = {"phrase-dict": ("bench.phrase_spinner", "phrase_spinner_named")}
+
+
 def spinner_named(name: str) -> Spinner:
-    """The spinner a benchmark name stands for: "moby" (uniform picks) or "moby-frequent"."""
+    """The spinner a benchmark name stands for: "moby" (uniform picks), "moby-frequent", or a family
+    such as "phrase-dict" (see ``FAMILIES``)."""
+    for prefix, (module, factory) in FAMILIES.items():
+        if name == prefix or name.startswith(prefix + "-"):
+            return getattr(importlib.import_module(module), factory)(name)
     thesaurus, _, pick = name.partition("-")
     return Spinner(thesauri.load(thesaurus), load_config().with_pick(pick or "uniform"))
 
@@ -590,9 +600,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--out", type=Path, help="spun text (default: stdout)")
     parser.add_argument("--gold", type=Path, help="gold edits JSON")
+    parser.add_argument(
+        "--spinner",
+        help="a benchmark spinner name instead of --thesaurus/--pick: moby-frequent, phrase-dict…",
+    )
     args = parser.parse_args(argv)
     article = args.article.read_text(encoding="utf-8")
-    spun = spin_article(article, args.keyphrase, args.thesaurus, args.rate, args.seed, args.pick)
+    if args.spinner:
+        spun = spinner_named(args.spinner).spin(article, args.keyphrase, args.seed, args.rate)
+    else:
+        spun = spin_article(article, args.keyphrase, args.thesaurus, args.rate, args.seed, args.pick)
     if args.out:
         args.out.write_text(spun.text, encoding="utf-8")
     else:
