@@ -19,29 +19,30 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import load_corpus, spun_versions
-from bench.spin_dev import article_folds, out_of_fold, print_table
+from bench.spin_dev import article_folds, fit_detector, out_of_fold, print_detector, print_table
 from unspin.lexicons.webspin import load as load_lexicon
 from unspin.lm import TrigramLM
 from unspin.neural.engine import ContextualLM
 from unspin.spin.decide import decide_contextual
 from unspin.spin.detector import builtin_detector, fit_logistic
 from unspin.spin.engine import SpinEngine, keyphrase_spans
-from unspin.spin.judge import ContextualJudge, Logistic, builtin_settings
+from unspin.spin.judge import ContextualJudge, builtin_settings
 from unspin.spin.params import builtin_params
 from unspin.spin.thesaurus import Thesaurus
 from unspin.stages.parse import load_nlp
 
-THESAURI = "moby,wordnet,moby-frequent,wordnet-frequent"
+THESAURI = "moby,wordnet,moby-frequent,wordnet-frequent,phrase-dict"
 
 
 def _items(args: argparse.Namespace) -> Iterator[tuple[str, str, str, str, list[Any]]]:
     articles = load_corpus(split="tune", limit=args.limit)
     rates = [float(r) for r in args.rates.split(",")]
-    for v in spun_versions(articles, args.thesauri.split(","), rates):
-        gold = [e for e in v.spun.edits if e.type == "spin"]
-        yield v.key, v.article.slug, v.spun.text, v.article.keyphrase, gold
     for a in articles:
+        # Each article's clean original beside its spun versions, so a partial run has both.
         yield f"clean.{a.slug}", a.slug, a.text, a.keyphrase, []
+        for v in spun_versions([a], args.thesauri.split(","), rates):
+            gold = [e for e in v.spun.edits if e.type == "spin"]
+            yield v.key, v.article.slug, v.spun.text, v.article.keyphrase, gold
 
 
 def _overlapping(start: int, end: int, gold: list[Any]) -> list[int]:
@@ -69,10 +70,14 @@ def collect(args: argparse.Namespace) -> int:
             base = {"key": key, "slug": slug, "clean": not gold, "gold": len(gold), "words": words}
             for w, row in zip(analysis.words, trace["rows"], strict=True):
                 ids = _overlapping(w.start, w.end, gold)
-                out.write(json.dumps({**base, "kind": "word", "observed": w.observed, "f": row, "ids": ids}) + "\n")
+                out.write(
+                    json.dumps({**base, "kind": "word", "observed": w.observed, "f": row, "ids": ids}) + "\n"
+                )
             for unit in trace["units"]:
                 ids = _overlapping(unit.start, unit.end, gold)
-                exact = [gold[k] for k in ids if (gold[k].spun_start, gold[k].spun_end) == (unit.start, unit.end)]
+                exact = [
+                    gold[k] for k in ids if (gold[k].spun_start, gold[k].spun_end) == (unit.start, unit.end)
+                ]
                 original = exact[0].orig_text.lower() if exact else None
                 best = judge.best(unit)
                 row = {
@@ -126,7 +131,8 @@ def _curve(rows: list[dict[str, Any]], predicted: list[float], label: str) -> No
         print(
             f"{thr:.2f}  "
             + "  ".join(f"{c:>16}" for c in cells)
-            + f"   {tot_c / max(1, tot_f):.3f} / {len(rec_all) / max(1, gold_all):.3f}   {1000 * clean / max(1, clean_words):.2f}"
+            + f"   {tot_c / max(1, tot_f):.3f} / {len(rec_all) / max(1, gold_all):.3f}"
+            + f"   {1000 * clean / max(1, clean_words):.2f}"
         )
 
 
@@ -135,11 +141,10 @@ def fit(args: argparse.Namespace) -> int:
     names = sorted({n for r in words for n in r["f"]})
     x = [[r["f"].get(n, 0.0) for n in names] for r in words]
     y = [1 if r["ids"] else 0 for r in words]
-    predicted = out_of_fold(words, x, y, args.l2)
+    predicted, fitted = fit_detector(words, x, y, args.l2)
     print(f"{len(words)} words ({sum(y)} spun), {len(article_folds(words))} articles")
-    _curve(words, predicted, "word detector, cross-validated")
-    bias, weights = fit_logistic(x, y, l2=args.l2)
-    print_table("contextual.detector", bias, weights, names)
+    _curve(words, predicted, "word detector (with the document's rate), cross-validated")
+    print_detector("contextual.detector", fitted, names)
 
     units = [u for u in _rows(args.file, "unit") if u["f"]]
     if not units:
@@ -150,15 +155,19 @@ def fit(args: argparse.Namespace) -> int:
     upred = out_of_fold(units, ux, uy, args.l2)
     spun_units = [u for u in units if not u["clean"]]
     ceiling = sum(u["ceiling"] for u in spun_units)
-    print(f"\n{len(units)} units with candidates ({sum(uy)} right repairs; original among candidates {ceiling})")
+    print(
+        f"\n{len(units)} units with candidates ({sum(uy)} right repairs; original among candidates {ceiling})"
+    )
     print("repair ≥  fixes  right  precision  restored(of gold)  clean fixes")
     gold_total = sum({u["key"]: u["gold"] for u in _rows(args.file, "word")}.values())
     for thr in (0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.93, 0.95, 0.97):
         chosen = [i for i, u in enumerate(units) if upred[i] >= thr]
         right = sum(uy[i] for i in chosen)
         clean = sum(1 for i in chosen if units[i]["clean"])
-        print(f"{thr:.2f}  {len(chosen):6d} {right:6d}  {right / max(1, len(chosen)):.3f}      "
-              f"{right / max(1, gold_total):.3f}            {clean}")
+        print(
+            f"{thr:.2f}  {len(chosen):6d} {right:6d}  {right / max(1, len(chosen)):.3f}      "
+            f"{right / max(1, gold_total):.3f}            {clean}"
+        )
     ubias, uweights = fit_logistic(ux, uy, l2=args.l2)
     print_table("contextual.repair", ubias, uweights, unames)
     return 0
@@ -167,7 +176,10 @@ def fit(args: argparse.Namespace) -> int:
 def curve(args: argparse.Namespace) -> int:
     settings = builtin_settings()
     words = _rows(args.file, "word")
-    _curve(words, [settings.detector.probability(r["f"]) for r in words], "word detector, shipped weights")
+    predicted: list[float] = []
+    for key in dict.fromkeys(r["key"] for r in words):
+        predicted.extend(settings.detector.probabilities([r["f"] for r in words if r["key"] == key]))
+    _curve(words, predicted, "word detector, shipped weights")
     return 0
 
 

@@ -236,49 +236,70 @@ def dump(args: argparse.Namespace) -> int:
     return 0
 
 
+def two_stage(
+    rows: list[dict[str, Any]],
+    x: list[list[float]],
+    y: list[int],
+    train: list[int],
+    test: list[int],
+    l2: float,
+) -> tuple[list[float], Any]:
+    """Fit the word model and the document-rate step on ``train``; probabilities for ``test`` and the fit
+    (bias, weights, document bias, document weights). Rows need "key" (one document each)."""
+    rate_threshold = builtin_detector().rate_threshold
+    bias, weights = fit_logistic([x[i] for i in train], [y[i] for i in train], l2=l2)
+
+    def first(i: int) -> float:
+        return sigmoid(bias + sum(w * v for w, v in zip(weights, x[i], strict=True)))
+
+    def second_rows(ids: list[int], probs: dict[int, float]) -> list[list[float]]:
+        by_doc: dict[str, list[float]] = {}
+        for i in ids:
+            by_doc.setdefault(rows[i]["key"], []).append(probs[i])
+        rate = {k: document_rate(v, rate_threshold) for k, v in by_doc.items()}
+        return [[logit(probs[i]), math.log(rate[rows[i]["key"]] + RATE_FLOOR)] for i in ids]
+
+    train_probs = {i: first(i) for i in train}
+    doc_bias, doc_w = fit_logistic(second_rows(train, train_probs), [y[i] for i in train], l2=l2)
+    test_probs = {i: first(i) for i in test}
+    out = [sigmoid(doc_bias + doc_w[0] * a + doc_w[1] * b) for a, b in second_rows(test, test_probs)]
+    return out, (bias, weights, doc_bias, doc_w)
+
+
+def fit_detector(
+    rows: list[dict[str, Any]], x: list[list[float]], y: list[int], l2: float
+) -> tuple[list[float], Any]:
+    """Out-of-fold probabilities (article-grouped folds) and the two-stage fit on every row."""
+    fold_of = article_folds(rows)
+    predicted = [0.0] * len(rows)
+    for k in range(FOLDS):
+        test = [i for i, r in enumerate(rows) if fold_of[r["slug"]] == k]
+        train = [i for i, r in enumerate(rows) if fold_of[r["slug"]] != k]
+        for i, p in zip(test, two_stage(rows, x, y, train, test, l2)[0], strict=True):
+            predicted[i] = p
+    everything = list(range(len(rows)))
+    return predicted, two_stage(rows, x, y, everything, everything[:1], l2)[1]
+
+
+def print_detector(table: str, fitted: Any, names: list[str]) -> None:
+    bias, weights, doc_bias, doc_w = fitted
+    print_table(f"{table}.weights", bias, weights, names)
+    print(f"\n[{table}.document]")
+    print(f"bias = {doc_bias:.4f}\nword_logit = {doc_w[0]:.4f}\nlog_rate = {doc_w[1]:.4f}")
+
+
 def fit(args: argparse.Namespace) -> int:
     rows = [json.loads(line) for line in args.fit.open(encoding="utf-8")]
     names = sorted(rows[0]["features"])
     x = [[r["features"][n] for n in names] for r in rows]
     y = [1 if r["ids"] else 0 for r in rows]
-    fold_of = article_folds(rows)
-    rate_threshold = builtin_detector().rate_threshold
-
-    def two_stage(train: list[int], test: list[int]) -> tuple[list[float], Any]:
-        bias, weights = fit_logistic([x[i] for i in train], [y[i] for i in train], l2=args.l2)
-
-        def first(i: int) -> float:
-            return sigmoid(bias + sum(w * v for w, v in zip(weights, x[i], strict=True)))
-
-        def second_rows(ids: list[int], probs: dict[int, float]) -> list[list[float]]:
-            by_doc: dict[str, list[float]] = {}
-            for i in ids:
-                by_doc.setdefault(rows[i]["key"], []).append(probs[i])
-            rate = {k: document_rate(v, rate_threshold) for k, v in by_doc.items()}
-            return [[logit(probs[i]), math.log(rate[rows[i]["key"]] + RATE_FLOOR)] for i in ids]
-
-        train_probs = {i: first(i) for i in train}
-        doc_bias, doc_w = fit_logistic(second_rows(train, train_probs), [y[i] for i in train], l2=args.l2)
-        test_probs = {i: first(i) for i in test}
-        out = [sigmoid(doc_bias + doc_w[0] * a + doc_w[1] * b) for a, b in second_rows(test, test_probs)]
-        return out, (bias, weights, doc_bias, doc_w)
-
-    predicted = [0.0] * len(rows)
-    for k in range(FOLDS):
-        test = [i for i, r in enumerate(rows) if fold_of[r["slug"]] == k]
-        train = [i for i, r in enumerate(rows) if fold_of[r["slug"]] != k]
-        for i, p in zip(test, two_stage(train, test)[0], strict=True):
-            predicted[i] = p
+    predicted, fitted = fit_detector(rows, x, y, args.l2)
     print(f"{len(rows)} words ({sum(y)} spun)")
     print("cross-validated (article-grouped) word detector:")
     for spinner in [None, *sorted({_spinner_of(r) for r in rows if not r["clean"]})]:
         print(f"\nspun by {spinner or 'all spinners'}:")
         print_curve(rows, predicted, y, spinner)
-    everything = list(range(len(rows)))
-    _, (bias, weights, doc_bias, doc_w) = two_stage(everything, everything[:1])
-    print_table("detector.weights", bias, weights, names)
-    print("\n[detector.document]")
-    print(f"bias = {doc_bias:.4f}\nword_logit = {doc_w[0]:.4f}\nlog_rate = {doc_w[1]:.4f}")
+    print_detector("detector", fitted, names)
     return 0
 
 

@@ -176,7 +176,12 @@ def markdown(results: dict[str, Any], meta: dict[str, Any]) -> str:
     base = results["spacy"]["words_per_second"]
     model = results["contextual"]["words_per_second"]
     rows = [("bare spaCy nlp.pipe", results["spacy"])]
-    rows.append((f"bare contextual model, every sentence once ({results['contextual']['compute']})", results["contextual"]))
+    rows.append(
+        (
+            f"bare contextual model, every sentence once ({results['contextual']['compute']})",
+            results["contextual"],
+        )
+    )
     if "languagetool" in results:
         rows.append(("bare LanguageTool /v2/check", results["languagetool"]))
     rows.append(("unspin clean, no grammar", results["unspin_no_grammar"]))

@@ -49,7 +49,9 @@ def test_a_pass_agrees_with_whole_text_scores(lm):
 
 def test_a_text_scores_the_same_alone_and_in_a_padded_batch(lm):
     alone = lm.passes([("", SPUN)])[0].logprobs
-    longer = "Running helps millions of people stay fit, sleep better and feel calmer, but it strains the back."
+    longer = (
+        "Running helps millions of people stay fit, sleep better and feel calmer, but it strains the back."
+    )
     batched = lm.passes([("", longer), ("", SPUN), ("", "Short one.")])[1].logprobs
     assert np.allclose(alone, batched, atol=0.05)
 

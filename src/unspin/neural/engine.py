@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from unspin.neural.store import MODEL_NAME, DEFAULT_COMPUTE, require
+from unspin.neural.store import DEFAULT_COMPUTE, MODEL_NAME, require
 
 BOS = "<|endoftext|>"
 # The byte-level BPE marks a token that begins with a space with this character.
@@ -79,10 +79,15 @@ class ContextualLM:
             from tokenizers import decoders
 
             self.tokenizer.decoder = decoders.ByteLevel()
-        self.vocabulary: list[str] = [self.tokenizer.id_to_token(i) for i in range(self.tokenizer.get_vocab_size())]
+        self.vocabulary: list[str] = [
+            self.tokenizer.id_to_token(i) for i in range(self.tokenizer.get_vocab_size())
+        ]
         # Whole-word proposals: tokens that start a word (a leading space) and are all letters after it.
         self._word_start = np.array(
-            [t.startswith(SPACE_MARK) and t[1:].isascii() and t[1:].isalpha() and len(t) > 2 for t in self.vocabulary],
+            [
+                t.startswith(SPACE_MARK) and t[1:].isascii() and t[1:].isalpha() and len(t) > 2
+                for t in self.vocabulary
+            ],
             dtype=bool,
         )
         self._lock = threading.Lock()
@@ -133,7 +138,9 @@ class ContextualLM:
                     break
                 end += 1
             batch = order[start:end]
-            for index, result in zip(batch, self._run_passes([prepared[i] for i in batch], proposals), strict=True):
+            for index, result in zip(
+                batch, self._run_passes([prepared[i] for i in batch], proposals), strict=True
+            ):
                 out[index] = result
             start = end
         return [o for o in out if o is not None]
@@ -177,7 +184,13 @@ class ContextualLM:
                         queried[(offset, word)] = float(dist[position, first_id[0]])
             results.append(
                 TokenPass(
-                    text, offsets, observed.astype(np.float64), ranks, entropy.astype(np.float64), best, queried
+                    text,
+                    offsets,
+                    observed.astype(np.float64),
+                    ranks,
+                    entropy.astype(np.float64),
+                    best,
+                    queried,
                 )
             )
         return results
@@ -208,7 +221,9 @@ class ContextualLM:
         known.update(fresh)
         return [known[t] for t in texts]
 
-    def continuations(self, prefixes: Sequence[str], beams: int = 6, tokens: int = 6) -> list[list[tuple[str, float]]]:
+    def continuations(
+        self, prefixes: Sequence[str], beams: int = 6, tokens: int = 6
+    ) -> list[list[tuple[str, float]]]:
         """The model's likeliest short continuations of each prefix, as whole phrases of one to three words
         with their log-probabilities: what a writer would have put where a spinner's phrase now stands."""
         start = [[BOS, *self._encode(p)[0][-CONTEXT_TOKENS:]] for p in prefixes]

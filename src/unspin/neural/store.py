@@ -50,7 +50,9 @@ def status(compute: str = DEFAULT_COMPUTE) -> ModelStatus:
     path = model_dir(compute)
     missing = [name for name in _REQUIRED if not (path / name).is_file()]
     if missing:
-        return ModelStatus(path, False, f"not installed ({', '.join(missing)} missing); run `{INSTALL_COMMAND}`")
+        return ModelStatus(
+            path, False, f"not installed ({', '.join(missing)} missing); run `{INSTALL_COMMAND}`"
+        )
     try:
         meta = json.loads((path / "unspin-model.json").read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:

@@ -184,20 +184,30 @@ def decide_contextual(
     units = judge.units(prose, analysis.words, contexts, detection, analysis.hits, repairs)
     judge.confirm(prose, sentences, units)
     repair_of = {id(hit): r for hit, r in zip(analysis.hits, repairs, strict=True)}
-    decisions: list[SpinDecision] = []
     for unit in units:
         unit.features = judge.repair_features(unit, repair_of.get(id(unit.hit), 0.0))
         unit.repair = settings.repair.probability(unit.features) if unit.features else 0.0
+    decisions: list[SpinDecision] = []
+    for unit in _without_losing_runs(units):
         if unit.detection < settings.detect_report and unit.repair < settings.repair_report:
             continue
         best = judge.best(unit)
-        replacement = best.text if best is not None and best.gain > 0 and unit.repair >= settings.fix_min else None
+        replacement = (
+            best.text if best is not None and best.gain > 0 and unit.repair >= settings.fix_min else None
+        )
         hit = unit.hit
-        dropping = replacement is not None and unit.kind != "lexicon" and only_drops_words(unit.observed, replacement)
+        dropping = (
+            replacement is not None
+            and unit.kind != "lexicon"
+            and only_drops_words(unit.observed, replacement)
+        )
         unknown = hit is not None and _unknown_observed(hit)
         safe = replacement is not None and unit.repair >= settings.safe and not dropping and not unknown
         evidence: dict[str, Any] = {
-            "features": {**(hit.features if hit is not None else {}), **_rounded(rows[unit.words[0]] if unit.words else {})},
+            "features": {
+                **(hit.features if hit is not None else {}),
+                **_rounded(rows[unit.words[0]] if unit.words else {}),
+            },
             "contextual": {"model": judge.lm.name, **_rounded(unit.features)},
         }
         if hit is not None:
@@ -229,6 +239,23 @@ def decide_contextual(
         trace["detection"] = detection
         trace["units"] = units
     return merge_detected(decisions, prose)
+
+
+def _without_losing_runs(units: list[Any]) -> list[Any]:
+    """A phrase-level unit replaces the units inside it when its repair is more confident than theirs;
+    otherwise it is dropped."""
+    runs = [u for u in units if u.run]
+    dropped: set[int] = set()
+    for run in runs:
+        inside = [u for u in units if not u.run and run.start <= u.start and u.end <= run.end]
+        outside = [
+            u for u in units if not u.run and u.start < run.end and run.start < u.end and u not in inside
+        ]
+        if outside or run.repair <= max((u.repair for u in inside), default=0.0):
+            dropped.add(id(run))
+        else:
+            dropped.update(id(u) for u in inside)
+    return [u for u in units if id(u) not in dropped]
 
 
 def merge_detected(decisions: list[SpinDecision], text: str) -> list[SpinDecision]:

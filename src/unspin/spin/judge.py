@@ -29,7 +29,7 @@ from typing import Any
 
 from unspin.neural.engine import ContextualLM
 from unspin.spin.contextual import SentenceText, WordContext, sentence_texts, word_contexts
-from unspin.spin.detector import logit, sigmoid
+from unspin.spin.detector import DocumentDetector, load_detector, logit, sigmoid
 from unspin.spin.inflect import match_case
 from unspin.spin.semantics import STOP_WORDS, WordVectors
 from unspin.spin.thesaurus import Thesaurus
@@ -48,7 +48,7 @@ class Logistic:
 
 @dataclass(frozen=True)
 class JudgeSettings:
-    detector: Logistic
+    detector: DocumentDetector
     repair: Logistic
     detect_report: float = 0.8  # a word at or above this is reported as spun
     gate: float = 0.3  # candidates are sought and confirmed for words (and hits) at or above this
@@ -70,9 +70,12 @@ def _logistic(table: dict[str, Any]) -> Logistic:
 def load_settings(table: dict[str, Any]) -> JudgeSettings:
     numbers = {k: v for k, v in table.items() if not isinstance(v, dict)}
     return JudgeSettings(
-        _logistic(table.get("detector", {})),
+        load_detector(table.get("detector", {})),
         _logistic(table.get("repair", {})),
-        **{k: (int(v) if k in ("confirm", "left_words", "right_words") else float(v)) for k, v in numbers.items()},
+        **{
+            k: (int(v) if k in ("confirm", "left_words", "right_words") else float(v))
+            for k, v in numbers.items()
+        },
     )
 
 
@@ -106,6 +109,7 @@ class Unit:
     candidates: list[Candidate] = field(default_factory=list)
     features: dict[str, float] = field(default_factory=dict)
     repair: float = 0.0
+    run: bool = False  # a run of adjacent suspected words judged as one phrase
 
 
 class ContextualJudge:
@@ -147,7 +151,8 @@ class ContextualJudge:
         return sentences, contexts, rows
 
     def detections(self, rows: Sequence[dict[str, float]]) -> list[float]:
-        return [self.settings.detector.probability(r) for r in rows]
+        """P(spun) per word: the word's evidence, weighed against the document's estimated spin rate."""
+        return self.settings.detector.probabilities(rows)
 
     def _related_proposals(self, observed: str, context: WordContext) -> list[tuple[str, float]]:
         lower = observed.lower()
@@ -162,7 +167,9 @@ class ContextualJudge:
     def related(self, observed: str, candidate: str) -> bool:
         """A candidate original is related to the observed word when a thesaurus lists one for the other,
         or their word vectors are close."""
-        if observed in self.thesaurus.neighbours(candidate) or candidate in self.thesaurus.neighbours(observed):
+        if observed in self.thesaurus.neighbours(candidate) or candidate in self.thesaurus.neighbours(
+            observed
+        ):
             return True
         a, b = self.vectors.unit(observed), self.vectors.unit(candidate)
         return a is not None and b is not None and float(a @ b) >= self.settings.related_cosine
@@ -193,10 +200,14 @@ class ContextualJudge:
             unit = Unit(hit.start, hit.end, hit.observed, hit.kind, det, hit, inside)
             first = contexts[inside[0]] if inside else None
             for alt in hit.alternatives:
-                candidate = Candidate(alt["text"], thesaurus=hit.kind != "lexicon", lexicon=hit.kind == "lexicon")
+                candidate = Candidate(
+                    alt["text"], thesaurus=hit.kind != "lexicon", lexicon=hit.kind == "lexicon"
+                )
                 if first is not None:
                     candidate.left = first.candidate_logprobs.get(alt["text"].split(" ")[0], -30.0)
                 unit.candidates.append(candidate)
+            if len(inside) == 1 and first is not None and hit.kind != "lexicon":
+                self._add_proposals(unit, words[inside[0]].observed, first, text)
             units.append(unit)
             covered.append((hit.start, hit.end))
         for i, word in enumerate(words):
@@ -206,11 +217,8 @@ class ContextualJudge:
             unit = Unit(word.start, word.end, word.observed, "detected", detection[i], None, [i])
             seen: set[str] = set()
             if context is not None:
-                initial = _sentence_initial(text, word.start)
-                for proposal, lp in self._related_proposals(word.observed, context)[: self.settings.confirm + 2]:
-                    shaped = match_case(proposal, word.observed, initial)
-                    seen.add(shaped.lower())
-                    unit.candidates.append(Candidate(shaped, proposed=True, left=lp))
+                self._add_proposals(unit, word.observed, context, text)
+                seen = {c.text.lower() for c in unit.candidates}
                 if word.candidate_span == (word.start, word.end):
                     for alt in word.alternatives:
                         if alt["text"].lower() in seen:
@@ -222,8 +230,62 @@ class ContextualJudge:
                         unit.candidates.append(Candidate(alt["text"], thesaurus=True, left=left))
             units.append(unit)
             covered.append((word.start, word.end))
-        units.sort(key=lambda u: u.start)
+        units.extend(self._runs(text, words, detection))
+        units.sort(key=lambda u: (u.start, -u.end))
         return units
+
+    def _runs(self, text: str, words: Sequence[Any], detection: Sequence[float]) -> list[Unit]:
+        """Runs of two to four adjacent suspected words, with the model's own short phrases for the place
+        as candidates: a spinner swaps phrases and idioms as units ("a walk in the park" for *easy*)."""
+        gate = self.settings.gate
+        runs: list[list[int]] = []
+        for i, word in enumerate(words):
+            if detection[i] < gate:
+                continue
+            if runs and runs[-1][-1] == i - 1 and text[words[i - 1].end : word.start].strip(" -") == "":
+                runs[-1].append(i)
+            else:
+                runs.append([i])
+        chosen = [r for r in runs if 2 <= len(r) <= 4]
+        if not chosen:
+            return []
+        prefixes = [_prefix(text, words[r[0]].start) for r in chosen]
+        proposals = self.lm.continuations(prefixes)
+        out = []
+        for run, phrases in zip(chosen, proposals, strict=True):
+            start, end = words[run[0]].start, words[run[-1]].end
+            observed = text[start:end]
+            unit = Unit(start, end, observed, "detected", max(detection[i] for i in run), None, run, run=True)
+            seen = {observed.lower()}
+            target = self.vectors.phrase(observed)
+            initial = _sentence_initial(text, start)
+            for phrase, _ in phrases:
+                if phrase.lower() in seen or phrase.lower() in STOP_WORDS:
+                    continue
+                seen.add(phrase.lower())
+                vector = self.vectors.phrase(phrase)
+                if target is None or vector is None or float(target @ vector) < self.settings.related_cosine:
+                    continue
+                unit.candidates.append(
+                    Candidate(match_case(phrase, observed, initial), proposed=True, left=0.0)
+                )
+            if unit.candidates:
+                out.append(unit)
+        return out
+
+    def _add_proposals(self, unit: Unit, observed: str, context: WordContext, text: str) -> None:
+        """The model's related words for the slot as candidates (a thesaurus candidate already there is
+        marked as proposed too)."""
+        initial = _sentence_initial(text, unit.start)
+        known = {c.text.lower(): c for c in unit.candidates}
+        for proposal, lp in self._related_proposals(observed, context)[: self.settings.confirm + 2]:
+            shaped = match_case(proposal, observed, initial)
+            if shaped.lower() in known:
+                known[shaped.lower()].proposed = True
+                continue
+            candidate = Candidate(shaped, proposed=True, left=lp)
+            unit.candidates.append(candidate)
+            known[shaped.lower()] = candidate
 
     # ------------------------------------------------------------------------------- confirmation
 
@@ -247,7 +309,7 @@ class ContextualJudge:
         if not windows:
             return
         scores = self.lm.score(windows)
-        for unit, chosen, base in plan:
+        for _unit, chosen, base in plan:
             for k, candidate in enumerate(chosen):
                 candidate.gain = scores[base + 1 + k] - scores[base]
 
@@ -273,6 +335,7 @@ class ContextualJudge:
             "r_trigram": logit(hit_repair) if unit.hit is not None else 0.0,
             "r_span_words": float(len(unit.observed.split())),
             "r_drops": float(len(best.text.split()) < len(unit.observed.split())),
+            "r_run": float(unit.run),
         }
 
     def best(self, unit: Unit) -> Candidate | None:
@@ -294,6 +357,11 @@ def _same_lemma(a: str, b: str) -> bool:
     return long.startswith(short) and len(long) - len(short) <= 3
 
 
+def _prefix(text: str, start: int, chars: int = 300) -> str:
+    """The text before ``start`` (a few sentences at most), whitespace collapsed, for the model to go on."""
+    return " ".join(text[max(0, start - chars) : start].split())
+
+
 def _sentence_initial(text: str, start: int) -> bool:
     before = text[:start].rstrip()
     return not before or before[-1] in ".!?:\n#*-"
@@ -306,7 +374,9 @@ def _sentence_bounds(sentences: Sequence[SentenceText], start: int, end: int) ->
     return None
 
 
-def _window(text: str, start: int, end: int, bounds: tuple[int, int], settings: JudgeSettings) -> tuple[str, str]:
+def _window(
+    text: str, start: int, end: int, bounds: tuple[int, int], settings: JudgeSettings
+) -> tuple[str, str]:
     """The text before and after a span within its sentence, a few words each way, whitespace collapsed."""
     sent_start, sent_end = bounds
     before = list(_WORD.finditer(text, sent_start, start))[-settings.left_words :]
