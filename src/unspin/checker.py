@@ -135,7 +135,7 @@ def analyse(
             docs[path] = cached
             continue
         try:
-            doc = read_path(path)
+            doc = read_path(path, settings.max_bytes)
         except UnspinError as exc:
             out.problems.append(FileProblem(label, _strip(str(exc), str(path))))
             continue

@@ -50,13 +50,22 @@ def read_plain(text: str, path: Path | None = None) -> Document:
     return doc
 
 
-def read_path(path: Path) -> Document:
+def check_size(size: int, max_bytes: int | None, where: str) -> None:
+    """Refuse an input over the ``max_bytes`` limit before any work is spent on it."""
+    if max_bytes is not None and size > max_bytes:
+        raise InputError(
+            f"{where}: {size:,} bytes, over the limit of {max_bytes:,} (max-bytes in the configuration)"
+        )
+
+
+def read_path(path: Path, max_bytes: int | None = None) -> Document:
     fmt = FORMATS.get(path.suffix.lower())
     if fmt is None:
         raise InputError(
             f"{path}: unsupported file type {path.suffix or '(none)'}; expected .txt, .md or .html"
         )
     try:
+        check_size(path.stat().st_size, max_bytes, str(path))
         data = path.read_bytes()
     except FileNotFoundError:
         raise InputError(f"{path}: no such file") from None
@@ -64,4 +73,5 @@ def read_path(path: Path) -> Document:
         raise InputError(f"{path}: is a directory") from None
     except OSError as exc:
         raise InputError(f"{path}: cannot read ({exc.strerror})") from None
+    check_size(len(data), max_bytes, str(path))  # it may have grown since
     return read_text(decode(data, str(path)), fmt, path)
