@@ -34,9 +34,7 @@ ARTICLE = (
     "Stretch before every run about {topic} and rest when the muscles feel sore.\n\n"
     "Leave a Reply\n\nYour email address will not be published.\n"
 )
-TOPICS = (
-    "tea", "bread", "bicycles", "canals", "ferns", "maps", "owls", "kites", "tides", "salt", "moss", "jam"
-)  # fmt: skip
+TOPICS = ("tea", "bread", "bicycles", "canals", "ferns", "maps", "owls", "kites", "tides", "salt")
 
 
 def _articles(folder: Path, count: int = len(TOPICS)) -> list[Path]:
@@ -139,7 +137,7 @@ def test_a_signal_mid_batch_leaves_whole_outputs_and_a_rerun_finishes(tmp_path, 
     inputs = _articles(tmp_path / "in")
     out = tmp_path / "out"
     args = ["clean", str(tmp_path / "in"), "--out", str(out), "--no-grammar", "--quiet"]
-    # Twelve articles: the first chunk of eight is written, then the signal comes during the second.
+    # Ten articles: the first chunk of eight is written, then the signal comes during the second.
     config = tmp_path / "in" / "unspin.toml"
     config.write_text("cache = false\n", encoding="utf-8")
     done = _run_until_first_output([*args, "--config", str(config)], out, sig)
@@ -282,15 +280,15 @@ MODEL_ARGS = {"trigram": [], "neural": ["--neural"]}
 
 @pytest.mark.slow
 @pytest.mark.parametrize("model", sorted(MODEL_FILES))
-@pytest.mark.parametrize("damage", ["missing", "corrupt", "truncated"])
+@pytest.mark.parametrize("damage", ["missing", "corrupt"])
 def test_a_missing_or_corrupt_model_file_is_one_clear_line_and_exit_2(tmp_path, model, damage):
     _articles(tmp_path / "in", 1)
     out = tmp_path / "out"
     bad = tmp_path / f"model-{damage}.bin"
     if damage == "corrupt":
-        bad.write_bytes(os.urandom(100_000))
-    elif damage == "truncated":
-        bad.write_bytes(b"GGUF\x03\x00\x00\x00" + os.urandom(64) if model == "neural" else b"\x00" * 64)
+        # Random bytes after the real magic: a file that starts right and breaks further on.
+        magic = b"GGUF\x03\x00\x00\x00" if model == "neural" else b""
+        bad.write_bytes(magic + os.urandom(100_000))
     prelude = MODEL_FILES[model].format(path=str(bad))
     code = prelude + textwrap.dedent(
         f"""

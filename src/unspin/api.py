@@ -25,7 +25,7 @@ from unspin import __version__
 from unspin.config import Settings
 from unspin.document import Document
 from unspin.emitters import json_doc, markdown
-from unspin.emitters.atomic import write_text_atomic
+from unspin.emitters.atomic import signals_held, write_text_atomic
 from unspin.errors import InputError, UnspinError
 from unspin.pipeline import Context, Pipeline
 from unspin.readers import FORMATS, read_path, read_text
@@ -256,12 +256,13 @@ def clean_paths(
                 stem = stems[Path(p)]
                 md_path = out_dir / stem.with_name(stem.name + ".md")
                 json_path = out_dir / stem.with_name(stem.name + ".json")
-                _write_output(md_path, md_text)
-                try:
-                    _write_output(json_path, json_text)
-                except BaseException:
-                    md_path.unlink(missing_ok=True)  # an article's outputs come as a pair or not at all
-                    raise
+                with signals_held():  # an article's outputs come as a pair or not at all
+                    _write_output(md_path, md_text)
+                    try:
+                        _write_output(json_path, json_text)
+                    except BaseException:
+                        md_path.unlink(missing_ok=True)
+                        raise
                 result.written.extend([md_path, json_path])
                 outputs = {
                     "markdown": md_path.relative_to(out_dir).as_posix(),

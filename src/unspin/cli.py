@@ -182,7 +182,7 @@ def _clean_stdin(settings: Settings, stdin_filename: str | None) -> None:
     name = Path(stdin_filename) if stdin_filename else None
     fmt = FORMATS.get(name.suffix.lower(), "txt") if name else "txt"
     data = sys.stdin.buffer.read(settings.max_bytes + 1)
-    check_size(len(data), settings.max_bytes, str(name or "<stdin>"))
+    check_size(len(data), settings.max_bytes, str(name or "<stdin>"), read_all=False)
     text = decode(data, str(name or "<stdin>"))
     doc = api.clean_text(text, fmt, name, settings)
     md, _, _ = api.render_outputs(doc, str(name or "<stdin>"))

@@ -50,11 +50,13 @@ def read_plain(text: str, path: Path | None = None) -> Document:
     return doc
 
 
-def check_size(size: int, max_bytes: int | None, where: str) -> None:
-    """Refuse an input over the ``max_bytes`` limit before any work is spent on it."""
+def check_size(size: int, max_bytes: int | None, where: str, read_all: bool = True) -> None:
+    """Refuse an input over the ``max_bytes`` limit before any work is spent on it (``read_all`` False:
+    ``size`` is only as much as was read, one byte over the limit)."""
     if max_bytes is not None and size > max_bytes:
+        amount = f"{size:,} bytes, " if read_all else ""
         raise InputError(
-            f"{where}: {size:,} bytes, over the limit of {max_bytes:,} (max-bytes in the configuration)"
+            f"{where}: {amount}over the limit of {max_bytes:,} bytes (max-bytes in the configuration)"
         )
 
 
