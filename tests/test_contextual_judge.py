@@ -13,7 +13,9 @@ from unspin.spin.decide import SpinDecision, _without_losing_runs, merge_detecte
 NO_GRAMMAR = Settings(disabled_stages=("grammar",), require_model=True)
 
 
-def _decision(start: int, end: int, text: str, replacement: str | None, kind: str = "detected") -> SpinDecision:
+def _decision(
+    start: int, end: int, text: str, replacement: str | None, kind: str = "detected"
+) -> SpinDecision:
     return SpinDecision(start, end, text[start:end], replacement, kind, 0.9, 0.0, 0.9, False)
 
 

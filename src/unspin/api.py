@@ -25,7 +25,7 @@ from unspin import __version__
 from unspin.config import Settings
 from unspin.document import Document
 from unspin.emitters import json_doc, markdown
-from unspin.emitters.atomic import write_text_atomic
+from unspin.emitters.atomic import signals_held, write_text_atomic
 from unspin.errors import InputError, UnspinError
 from unspin.pipeline import Context, Pipeline
 from unspin.readers import FORMATS, read_path, read_text
@@ -127,7 +127,7 @@ def clean_text(
 
 def clean_file(path: Path, settings: Settings | None = None, ctx: Context | None = None) -> Document:
     settings = settings or Settings()
-    return process([read_path(path)], settings, ctx)[0]
+    return process([read_path(path, settings.max_bytes)], settings, ctx)[0]
 
 
 # ------------------------------------------------------------------------------------------- rendering
@@ -179,7 +179,7 @@ def _process_chunk(paths: list[str], settings: Settings) -> list[tuple[str, Any]
     docs: list[Document] = []
     for p in paths:
         try:
-            docs.append(read_path(Path(p)))
+            docs.append(read_path(Path(p), settings.max_bytes))
         except UnspinError as exc:
             results.append((p, InputProblem(p, str(exc))))
     if docs:
@@ -249,13 +249,20 @@ def clean_paths(
             done += 1
             if isinstance(outcome, InputProblem):
                 result.problems.append(outcome)
+            elif not _inside(out_dir, out_dir / stems[Path(p)]):
+                result.problems.append(InputProblem(p, f"its output would leave {out_dir}; not written"))
             else:
                 md_text, json_text, data = outcome
                 stem = stems[Path(p)]
                 md_path = out_dir / stem.with_name(stem.name + ".md")
                 json_path = out_dir / stem.with_name(stem.name + ".json")
-                _write_output(md_path, md_text)
-                _write_output(json_path, json_text)
+                with signals_held():  # an article's outputs come as a pair or not at all
+                    _write_output(md_path, md_text)
+                    try:
+                        _write_output(json_path, json_text)
+                    except BaseException:
+                        md_path.unlink(missing_ok=True)
+                        raise
                 result.written.extend([md_path, json_path])
                 outputs = {
                     "markdown": md_path.relative_to(out_dir).as_posix(),
@@ -321,6 +328,11 @@ def _check_writable(out_dir: Path) -> None:
             pass
     except OSError as exc:
         raise UnspinError(f"{out_dir}: cannot write output there ({exc.strerror or exc})") from None
+
+
+def _inside(out_dir: Path, path: Path) -> bool:
+    """Whether ``path`` lands inside the output folder once symlinks in its folders are followed."""
+    return path.parent.resolve().is_relative_to(out_dir.resolve())
 
 
 def _write_output(path: Path, text: str) -> None:
@@ -399,13 +411,16 @@ def write_batch_report(out_dir: Path, result: BatchResult) -> None:
         },
     }
     path = out_dir / "report.json"
-    write_text_atomic(path, json_doc.dumps(report))
+    _write_output(path, json_doc.dumps(report))
     result.written.append(path)
     try:
         from unspin.emitters.html_report import write_report
     except ImportError:
         return
-    result.written.append(write_report(out_dir))
+    try:
+        result.written.append(write_report(out_dir))
+    except OSError as exc:
+        raise UnspinError(f"{out_dir / 'report.html'}: cannot write output ({exc.strerror or exc})") from None
 
 
 def check_paths(
@@ -416,7 +431,7 @@ def check_paths(
     docs: list[Document] = []
     for p in paths:
         try:
-            doc = read_path(p)
+            doc = read_path(p, settings.max_bytes)
         except InputError as exc:
             problems.append(InputProblem(str(p), str(exc)))
             continue

@@ -22,6 +22,7 @@ from unspin.baseline import Baseline, StaleEntry
 from unspin.cache import ResultCache
 from unspin.config import FAIL_LEVELS, OUTPUT_FORMATS, ConfigError, Settings
 from unspin.document import Applicability, Document, Finding, Severity, apply_edits, select_fixes
+from unspin.emitters.atomic import signals_held
 from unspin.emitters.diagnostics import EmitContext, FileLocator, FileProblem, FileResult, emitter
 from unspin.errors import UnspinError
 from unspin.gitfiles import GitError, changed_since, find_repository_root
@@ -135,7 +136,7 @@ def analyse(
             docs[path] = cached
             continue
         try:
-            doc = read_path(path)
+            doc = read_path(path, settings.max_bytes)
         except UnspinError as exc:
             out.problems.append(FileProblem(label, _strip(str(exc), str(path))))
             continue
@@ -263,15 +264,16 @@ def write_fix(plan: FixPlan, original: bytes) -> None:
     if original.startswith(_BOM):
         data = _BOM + data
     target = plan.path
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.chmod(tmp, target.stat().st_mode & 0o7777)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with signals_held():
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+            os.chmod(tmp, target.stat().st_mode & 0o7777)
+            os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
 
 
 # ----------------------------------------------------------------------------------------- running

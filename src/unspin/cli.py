@@ -184,11 +184,13 @@ def _strip_path(message: str, path: str) -> str:
 
 def _clean_stdin(settings: Settings, stdin_filename: str | None) -> None:
     from unspin import api
-    from unspin.readers import FORMATS, decode
+    from unspin.readers import FORMATS, check_size, decode
 
     name = Path(stdin_filename) if stdin_filename else None
     fmt = FORMATS.get(name.suffix.lower(), "txt") if name else "txt"
-    text = decode(sys.stdin.buffer.read(), str(name or "<stdin>"))
+    data = sys.stdin.buffer.read(settings.max_bytes + 1)
+    check_size(len(data), settings.max_bytes, str(name or "<stdin>"), read_all=False)
+    text = decode(data, str(name or "<stdin>"))
     doc = api.clean_text(text, fmt, name, settings)
     md, _, _ = api.render_outputs(doc, str(name or "<stdin>"))
     sys.stdout.write(md)
@@ -425,10 +427,37 @@ _mount_subcommands()
 
 
 _INTERRUPTED = 130  # 128 + SIGINT, what shells report for Ctrl-C
+_TERMINATED = 143  # 128 + SIGTERM
+
+
+class _Terminated(BaseException):
+    """SIGTERM, raised where the program is so that ``finally`` blocks run: temporary files are removed
+    and a LanguageTool server is stopped (the default action ends the process on the spot). A
+    BaseException, so that no ``except Exception`` mistakes it for a failure to recover from."""
+
+
+def _terminate(_signum: int, _frame: object) -> None:
+    raise _Terminated
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the app and map every failure to a one-line message and exit status 2."""
+    import signal
+    import threading
+
+    # Only where nobody else (a host application) has chosen a handler; restored on the way out.
+    own = threading.current_thread() is threading.main_thread()
+    own = own and signal.getsignal(signal.SIGTERM) == signal.SIG_DFL
+    if own:
+        signal.signal(signal.SIGTERM, _terminate)
+    try:
+        return _run(argv)
+    finally:
+        if own:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def _run(argv: list[str] | None) -> int:
     try:
         # Without standalone mode, Click returns an Exit's status instead of raising it.
         status = app(args=argv, standalone_mode=False, prog_name="unspin")
@@ -441,6 +470,9 @@ def main(argv: list[str] | None = None) -> int:
     except (typer.Abort, KeyboardInterrupt):
         typer.echo("unspin: interrupted", err=True)
         return _INTERRUPTED
+    except _Terminated:
+        typer.echo("unspin: terminated", err=True)
+        return _TERMINATED
     except (UnspinError, ConfigError) as exc:
         typer.echo(f"unspin: error: {exc}", err=True)
         return 2

@@ -78,6 +78,9 @@ class Settings:
     fast: bool = False
     # Exit 2 when the contextual model is not installed (default: warn and take the trigram path).
     require_model: bool = False
+    # Larger files are refused (exit 2, one line naming this limit). Time grows linearly with size: about
+    # two minutes a megabyte without grammar checks on a two-core machine (README, "Reliability").
+    max_bytes: int = 2_000_000
 
     @property
     def fix_applicability(self) -> Applicability:
@@ -282,8 +285,8 @@ def from_mapping(data: dict[str, Any], source: str | None = None) -> Settings:
             if not isinstance(value, dict) or not all(isinstance(v, dict) for v in value.values()):
                 raise ConfigError(f"{raw_key}{where}: expected a table of tables")
             kwargs[key] = {k: dict(v) for k, v in value.items()}
-        elif key == "jobs":
-            if not isinstance(value, int) or value < 1:
+        elif key in ("jobs", "max_bytes"):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ConfigError(f"{raw_key}{where}: expected a positive integer")
             kwargs[key] = value
         else:

@@ -16,6 +16,7 @@ from typing import Any, ClassVar, Protocol, runtime_checkable
 
 from unspin.config import Settings
 from unspin.document import Document, apply_edits, select_fixes
+from unspin.errors import DependencyError, UnspinError
 
 
 @runtime_checkable
@@ -29,6 +30,17 @@ class Stage(Protocol):
 
 # Read-only resources shared by every context of this process (see Context.resource).
 _PROCESS_RESOURCES: dict[str, Any] = {}
+
+
+def _load(key: str, factory: Callable[[], Any]) -> Any:
+    """Build a resource; a model file that is missing or corrupt becomes one clear DependencyError (exit
+    status 2) instead of whatever the loading library raises."""
+    try:
+        return factory()
+    except (UnspinError, MemoryError):
+        raise
+    except Exception as exc:
+        raise DependencyError(f"cannot load the {key!r} resource: {exc.__class__.__name__}: {exc}") from exc
 
 
 @dataclass
@@ -50,10 +62,10 @@ class Context:
         if key not in self._resources:
             if shared:
                 if key not in _PROCESS_RESOURCES:
-                    _PROCESS_RESOURCES[key] = factory()
+                    _PROCESS_RESOURCES[key] = _load(key, factory)
                 self._resources[key] = _PROCESS_RESOURCES[key]
             else:
-                self._resources[key] = factory()
+                self._resources[key] = _load(key, factory)
         return self._resources[key]
 
     def has_resource(self, key: str) -> bool:

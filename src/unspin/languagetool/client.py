@@ -10,6 +10,7 @@ import bisect
 import threading
 import tomllib
 import urllib.parse
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -75,27 +76,39 @@ class _Utf16Index:
 class LanguageToolClient:
     """language-tool-python's ``LanguageTool`` in remote mode, with unspin's fixed request parameters."""
 
-    def __init__(self, url: str, language: str = "en-US", extra_disabled: tuple[str, ...] = ()):
+    def __init__(
+        self,
+        url: str,
+        language: str = "en-US",
+        extra_disabled: tuple[str, ...] = (),
+        restart: Callable[[], str] | None = None,
+    ):
+        self.language = language
+        self.extra_disabled = extra_disabled
+        # Starts the server again and returns its URL: called once if a check finds the server gone.
+        self._restart = restart
+        self._connect(url)
+        # language-tool-python converts offsets with class-level state shared by all Match objects, so
+        # two checks running at once in different threads could shift each other's offsets.
+        self._lock = threading.Lock()
+
+    def _connect(self, url: str) -> None:
         import language_tool_python
 
         self.url = url.rstrip("/")
-        self.language = language
         # A local server must be reached directly even when the environment names an HTTP proxy.
         host = urllib.parse.urlsplit(self.url).hostname or ""
         local = host in ("127.0.0.1", "localhost", "::1")
         proxies = {"http": None, "https": None} if local else None
         try:
             self._tool = language_tool_python.LanguageTool(
-                language,
+                self.language,
                 remote_server=self.url,
                 proxies=proxies,  # type: ignore[arg-type]  # None values switch a scheme's proxy off
             )
         except Exception as exc:
             raise LanguageToolUnavailable(f"cannot use the LanguageTool server at {self.url}: {exc}") from exc
-        self._tool.disabled_rules = set(disabled_rules(extra_disabled))
-        # language-tool-python converts offsets with class-level state shared by all Match objects, so
-        # two checks running at once in different threads could shift each other's offsets.
-        self._lock = threading.Lock()
+        self._tool.disabled_rules = set(disabled_rules(self.extra_disabled))
 
     def check(self, text: str) -> list[LtMatch]:
         """All matches in ``text``, with offsets and lengths in Python code points."""
@@ -103,7 +116,9 @@ class LanguageToolClient:
             try:
                 raw = self._tool.check(text)
             except Exception as exc:
-                raise LanguageToolUnavailable(f"LanguageTool check failed at {self.url}: {exc}") from exc
+                if self._restart is None:
+                    raise LanguageToolUnavailable(f"LanguageTool check failed at {self.url}: {exc}") from exc
+                raw = self._check_after_restart(text, exc)
         index = _Utf16Index(text)
         matches = []
         for m in raw:
@@ -124,6 +139,20 @@ class LanguageToolClient:
                 )
             )
         return matches
+
+    def _check_after_restart(self, text: str, failure: Exception) -> Any:
+        """The server died under a check: start it once more and repeat the check; a second failure (or a
+        server that cannot start) raises LanguageToolUnavailable."""
+        restart, self._restart = self._restart, None
+        assert restart is not None
+        try:
+            self._tool.close()
+            self._connect(restart())
+            return self._tool.check(text)
+        except Exception as exc:
+            raise LanguageToolUnavailable(
+                f"LanguageTool stopped answering ({failure}) and failed again after a restart: {exc}"
+            ) from exc
 
     def close(self) -> None:
         # Remote mode: closing never stops the server (that is ManagedServer's job).

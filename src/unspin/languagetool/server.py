@@ -278,6 +278,13 @@ class ManagedServer:
     def alive(self) -> bool:
         return self.process is not None and self.process.poll() is None
 
+    def restart(self) -> str:
+        """Stop the server (if anything is left of it) and start it again; returns its new URL. The
+        client calls this once when the JVM dies under it (killed, out of memory)."""
+        self.stop()
+        self.start()
+        return self.url
+
     def stop(self, keep_log: bool = False) -> None:
         """Terminate the JVM (then kill it after a grace period) and wait until it is gone."""
         with self._stop_lock:

@@ -50,13 +50,24 @@ def read_plain(text: str, path: Path | None = None) -> Document:
     return doc
 
 
-def read_path(path: Path) -> Document:
+def check_size(size: int, max_bytes: int | None, where: str, read_all: bool = True) -> None:
+    """Refuse an input over the ``max_bytes`` limit before any work is spent on it (``read_all`` False:
+    ``size`` is only as much as was read, one byte over the limit)."""
+    if max_bytes is not None and size > max_bytes:
+        amount = f"{size:,} bytes, " if read_all else ""
+        raise InputError(
+            f"{where}: {amount}over the limit of {max_bytes:,} bytes (max-bytes in the configuration)"
+        )
+
+
+def read_path(path: Path, max_bytes: int | None = None) -> Document:
     fmt = FORMATS.get(path.suffix.lower())
     if fmt is None:
         raise InputError(
             f"{path}: unsupported file type {path.suffix or '(none)'}; expected .txt, .md or .html"
         )
     try:
+        check_size(path.stat().st_size, max_bytes, str(path))
         data = path.read_bytes()
     except FileNotFoundError:
         raise InputError(f"{path}: no such file") from None
@@ -64,4 +75,5 @@ def read_path(path: Path) -> Document:
         raise InputError(f"{path}: is a directory") from None
     except OSError as exc:
         raise InputError(f"{path}: cannot read ({exc.strerror})") from None
+    check_size(len(data), max_bytes, str(path))  # it may have grown since
     return read_text(decode(data, str(path)), fmt, path)

@@ -55,8 +55,13 @@ class SentenceText:
         return None
 
 
+# A sentence longer than this (characters) is read in pieces: the model's cost and memory grow with the
+# length of what it reads at once, and a scraped page can hold a "sentence" of megabytes.
+MAX_PIECE = 400
+
+
 def sentence_texts(nlp_doc: Any) -> list[SentenceText]:
-    """The document's sentences, read from the parsed (protected-text-blanked) prose."""
+    """The document's sentences, read from the parsed (protected-text-blanked) prose, long ones in pieces."""
     prose = nlp_doc.text
     out: list[SentenceText] = []
     for sent in nlp_doc.sents:
@@ -77,9 +82,19 @@ def sentence_texts(nlp_doc: Any) -> list[SentenceText]:
         while chars and chars[-1] == " ":
             chars.pop()
             offsets.pop()
-        if sum(1 for w in "".join(chars).split() if any(ch.isalpha() for ch in w)) < 2:
-            continue
-        out.append(SentenceText("".join(chars), offsets, sent.start_char, sent.end_char))
+        text = "".join(chars)
+        begin = 0
+        while begin < len(text):
+            stop = len(text)
+            if stop - begin > MAX_PIECE:
+                cut = text.rfind(" ", begin + 1, begin + MAX_PIECE)
+                stop = cut if cut > begin else begin + MAX_PIECE
+            piece = text[begin:stop].strip()
+            lead = len(text[begin:stop]) - len(text[begin:stop].lstrip())
+            if sum(1 for w in piece.split() if any(ch.isalpha() for ch in w)) >= 2:
+                mapped = offsets[begin + lead : begin + lead + len(piece)]
+                out.append(SentenceText(piece, mapped, mapped[0], mapped[-1] + 1))
+            begin = stop
     return out
 
 

@@ -21,6 +21,7 @@ model itself, and each is confirmed with the words on both sides. ``--fast`` kee
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -80,18 +81,23 @@ def _unknown_observed(hit: Any) -> bool:
 
 
 def hit_detections(hits: list[Any], words: list[Any], probabilities: list[float]) -> list[float]:
-    """Per hit, the highest detection probability among the words it covers (0 when it covers none)."""
-    return [
-        max(
-            (
-                p
-                for w, p in zip(words, probabilities, strict=True)
-                if hit.start <= w.start and w.end <= hit.end
-            ),
-            default=0.0,
-        )
-        for hit in hits
-    ]
+    """Per hit, the highest detection probability among the words it covers (0 when it covers none).
+    Words are visited in order of their start, from the hit's start on, so that the cost grows with the
+    words a hit covers, not with every word of the document."""
+    ranked = sorted(zip(words, probabilities, strict=True), key=lambda wp: wp[0].start)
+    starts = [w.start for w, _ in ranked]
+    detections = []
+    for hit in hits:
+        best = 0.0
+        seen = False
+        for w, p in ranked[bisect_left(starts, hit.start) :]:
+            if w.start > hit.end:
+                break
+            if w.end <= hit.end:
+                best = p if not seen else max(best, p)
+                seen = True
+        detections.append(best)
+    return detections
 
 
 def decide(analysis: SpinAnalysis, params: SpinParams, detector: DocumentDetector) -> list[SpinDecision]:

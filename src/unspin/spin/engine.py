@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -20,6 +21,26 @@ from unspin.spin.scoring import SentenceScorer
 from unspin.spin.semantics import DocumentTopic, WordVectors, add_hit_topic_features, add_topic_features
 from unspin.spin.slots import doubtful_names, sentence_slots
 from unspin.spin.thesaurus import Thesaurus
+
+
+class _DisjointSpans:
+    """Spans merged into sorted disjoint ones, so that each sentence gets only those that reach into it
+    (a token overlaps a merged span exactly when it overlaps one of the spans merged into it). Passing
+    every span of the document to every sentence cost time in sentences x spans."""
+
+    def __init__(self, spans: list[tuple[int, int]]):
+        merged: list[list[int]] = []
+        for start, end in sorted(spans):
+            if merged and start <= merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], end)
+            else:
+                merged.append([start, end])
+        self.spans = [(s, e) for s, e in merged]
+        self.starts = [s for s, _ in merged]
+        self.ends = [e for _, e in merged]
+
+    def within(self, start: int, end: int) -> list[tuple[int, int]]:
+        return self.spans[bisect_right(self.ends, start) : bisect_left(self.starts, end)]
 
 
 @lru_cache(maxsize=200_000)
@@ -116,8 +137,9 @@ class SpinEngine:
         doubtful = doubtful_names(nlp_doc, self.is_common_word)
         coherence_memo = CoherenceMemo(lemmas)
         topic = DocumentTopic(self.vectors, nlp_doc)
+        never = _DisjointSpans(blocked)
         for sent in nlp_doc.sents:
-            slots = sentence_slots(sent, blocked, doubtful)
+            slots = sentence_slots(sent, never.within(sent.start_char, sent.end_char), doubtful)
             if len(slots) < 2:
                 continue
             scorer = SentenceScorer(self.lm, [s.word for s in slots])

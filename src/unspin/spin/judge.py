@@ -18,6 +18,7 @@ benchmark's tune split with ``bench/spin_dev.py --contextual``.
 
 from __future__ import annotations
 
+import bisect
 import math
 import re
 import tomllib
@@ -132,7 +133,10 @@ class ContextualJudge:
     ) -> tuple[list[SentenceText], list[WordContext | None], list[dict[str, float]]]:
         """The contextual pass over the document and the detector's input row for every word."""
         sentences = sentence_texts(nlp_doc)
-        wanted = [_wanted(w, hits) for w in words]
+        hits_at: dict[int, list[Any]] = {}
+        for hit in hits:
+            hits_at.setdefault(hit.start, []).append(hit)
+        wanted = [_wanted(w, hits_at) for w in words]
         contexts = word_contexts(self.lm, sentences, words, wanted)
         rows = []
         for word, p, context in zip(words, trigram, contexts, strict=True):
@@ -189,13 +193,21 @@ class ContextualJudge:
         runs of suspected words that no such hit covers."""
         gate = self.settings.gate
         units: list[Unit] = []
-        covered: list[tuple[int, int]] = []
+        covered = _Spans()
+        # Words are in text order: the words a span covers are found by bisection, not by a scan.
+        starts = [w.start for w in words]
         for hit, repair in zip(hits, hit_repairs, strict=True):
-            inside = [i for i, w in enumerate(words) if hit.start <= w.start and w.end <= hit.end]
+            first_word = bisect.bisect_left(starts, hit.start)
+            inside = []
+            for i in range(first_word, len(words)):
+                if words[i].start >= hit.end:
+                    break
+                if words[i].end <= hit.end:
+                    inside.append(i)
             det = max((detection[i] for i in inside), default=0.0)
             if det < gate and repair < gate and hit.kind != "lexicon":
                 continue
-            if any(s < hit.end and hit.start < e for s, e in covered):
+            if covered.overlaps(hit.start, hit.end):
                 continue
             unit = Unit(hit.start, hit.end, hit.observed, hit.kind, det, hit, inside)
             first = contexts[inside[0]] if inside else None
@@ -209,9 +221,9 @@ class ContextualJudge:
             if len(inside) == 1 and first is not None and hit.kind != "lexicon":
                 self._add_proposals(unit, words[inside[0]].observed, first, text)
             units.append(unit)
-            covered.append((hit.start, hit.end))
+            covered.add(hit.start, hit.end)
         for i, word in enumerate(words):
-            if detection[i] < gate or any(s < word.end and word.start < e for s, e in covered):
+            if detection[i] < gate or covered.overlaps(word.start, word.end):
                 continue
             context = contexts[i]
             unit = Unit(word.start, word.end, word.observed, "detected", detection[i], None, [i])
@@ -229,7 +241,7 @@ class ContextualJudge:
                         left = context.candidate_logprobs.get(alt["text"].split(" ")[0], -30.0)
                         unit.candidates.append(Candidate(alt["text"], thesaurus=True, left=left))
             units.append(unit)
-            covered.append((word.start, word.end))
+            covered.add(word.start, word.end)
         units.extend(self._runs(text, words, detection))
         units.sort(key=lambda u: (u.start, -u.end))
         return units
@@ -343,12 +355,28 @@ class ContextualJudge:
         return max(confirmed, key=lambda c: c.gain) if confirmed else None
 
 
-def _wanted(word: Any, hits: Sequence[Any]) -> list[str]:
+class _Spans:
+    """Disjoint source spans, kept sorted, asked whether a new span overlaps any of them."""
+
+    def __init__(self) -> None:
+        self._starts: list[int] = []
+        self._ends: list[int] = []
+
+    def overlaps(self, start: int, end: int) -> bool:
+        k = bisect.bisect_left(self._ends, start + 1)
+        return k < len(self._starts) and self._starts[k] < end
+
+    def add(self, start: int, end: int) -> None:
+        k = bisect.bisect_left(self._starts, start)
+        self._starts.insert(k, start)
+        self._ends.insert(k, end)
+
+
+def _wanted(word: Any, hits_at: dict[int, list[Any]]) -> list[str]:
     """Candidates whose probability at the word's slot the pass should record (first words only)."""
     out = [a["text"].split(" ")[0] for a in getattr(word, "alternatives", [])]
-    for hit in hits:
-        if hit.start == word.start:
-            out.extend(a["text"].split(" ")[0] for a in hit.alternatives)
+    for hit in hits_at.get(word.start, ()):
+        out.extend(a["text"].split(" ")[0] for a in hit.alternatives)
     return list(dict.fromkeys(out))
 
 
@@ -368,9 +396,9 @@ def _sentence_initial(text: str, start: int) -> bool:
 
 
 def _sentence_bounds(sentences: Sequence[SentenceText], start: int, end: int) -> tuple[int, int] | None:
-    for s in sentences:
-        if s.start <= start and end <= s.end:
-            return s.start, s.end
+    k = bisect.bisect_right([s.start for s in sentences], start) - 1
+    if k >= 0 and end <= sentences[k].end:
+        return sentences[k].start, sentences[k].end
     return None
 
 

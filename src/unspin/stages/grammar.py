@@ -26,6 +26,7 @@ from unspin.config import ConfigError
 from unspin.document import Applicability, Document, Finding, Fix, OffsetMap, Span, apply_edits
 from unspin.errors import DependencyError
 from unspin.languagetool.client import LanguageToolClient, LtMatch, policy, request_fields
+from unspin.languagetool.install import LanguageToolUnavailable
 from unspin.pipeline import Context, register_stage
 
 URL_ENV = "UNSPIN_LANGUAGETOOL_URL"
@@ -47,6 +48,8 @@ class GrammarService:
     version: str | None = None
     server: Any = None  # the ManagedServer this run started, if it started one
     reason: str | None = None
+    # Why checking stopped mid-run (the server died and did not come back): later documents skip too.
+    lost: str | None = None
 
     @property
     def managed(self) -> bool:
@@ -74,7 +77,9 @@ def open_service(ctx: Context) -> GrammarService:
             version = server.installation.version
         else:
             version = str(probe(url, fields=fields).get("version", "unknown"))
-        client = LanguageToolClient(url, lt.language, extra_disabled)
+        # A server this run started is started again once if it dies mid-batch.
+        restart = server.restart if server is not None else None
+        client = LanguageToolClient(url, lt.language, extra_disabled, restart=restart)
         ctx.on_close(client.close)
     except DependencyError as exc:
         if server is not None:
@@ -107,7 +112,16 @@ class GrammarStage:
             return
         options = GrammarOptions.from_settings(ctx.settings.stage(self.name))
         for doc in docs:
-            check_document(doc, service, options)
+            if service.lost is None:
+                try:
+                    check_document(doc, service, options)
+                    continue
+                except LanguageToolUnavailable as exc:
+                    if lt.mode == "required":
+                        raise
+                    service.lost = str(exc)
+                    print(f"unspin: warning: grammar checks skipped from here on: {exc}", file=sys.stderr)
+            doc.skipped[self.name] = service.lost
 
     def _open(self, ctx: Context) -> GrammarService:
         service = open_service(ctx)

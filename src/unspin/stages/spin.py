@@ -11,6 +11,7 @@ from typing import Any, ClassVar
 
 from unspin import rules
 from unspin.document import Applicability, Document, Finding, Fix
+from unspin.errors import DependencyError
 from unspin.lexicons import webspin
 from unspin.lexicons.phrases import words_of
 from unspin.lexicons.pps import TorturedPhrases
@@ -155,6 +156,11 @@ def contextual_judge(ctx: Context, engine: SpinEngine) -> Any:
                 raise
             warn_once(f"unspin: warning: {exc}; spin is judged by the trigram model only (--fast)")
             return None
+        except (RuntimeError, ValueError, OSError) as exc:
+            # Files that are all there but do not load (a damaged conversion): no judge can be trusted.
+            raise DependencyError(
+                f"the contextual language model cannot be loaded ({exc}); run `unspin model install --force`"
+            ) from exc
         return ContextualJudge(lm, engine.thesaurus, engine.vectors)
 
     return ctx.resource("contextual_judge", load)

@@ -47,10 +47,10 @@ class Pending:
 
     @property
     def with_text(self) -> str:
-        """The sentence as written, to parse on its own like the without-sentence; padded with spaces in
-        front so that its offsets are the document's."""
-        doc_text = self.sentence.doc.text
-        return " " * self.sentence.start_char + doc_text[self.sentence.start_char : self.sentence.end_char]
+        """The sentence as written, to parse on its own like the without-sentence. Its offsets start at
+        ``sentence.start_char`` of the document (the judge's ``with_base``): padding it to the document's
+        offsets would cost time and memory in the length of the text before it, for every occurrence."""
+        return self.sentence.text
 
 
 @dataclass
@@ -171,9 +171,12 @@ def finish(
     written = with_docs if with_docs is not None else [None] * len(state.pending)
     for item, without_doc, with_doc in zip(state.pending, without_docs, written, strict=True):
         sentence = item.sentence
+        with_base = 0
         if with_doc is not None:
-            alone = with_doc.char_span(sentence.start_char, sentence.end_char, alignment_mode="contract")
-            sentence = alone if alone is not None and len(alone) else sentence
+            length = sentence.end_char - sentence.start_char
+            alone = with_doc.char_span(0, length, alignment_mode="contract")
+            if alone is not None and len(alone):
+                sentence, with_base = alone, item.sentence.start_char
         ctx = Context(
             text=doc.prose,
             tokens=state.tokens,
@@ -181,6 +184,7 @@ def finish(
             occurrence=item.occurrence,
             previous_occurrence_end=item.previous_end,
             with_sentence=sentence,
+            with_base=with_base,
             without_doc=without_doc,
             without_gap=item.without_gap,
             without_shift=item.without_shift,

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from unspin.keyphrase import WordToken, joined
+from unspin.stuffing.repair import line_around
 
 _SENTENCE_BEFORE = re.compile(r"(?:^|[.!?][\"'”’)\]]*)[ \t\u00a0]*$")
 _SENTENCE_END_CHARS = ".!?"
@@ -172,16 +173,28 @@ class Context:
     capitalised_share: float  # share of the document's sentences that start with a capital
     head: str | None = None  # the keyphrase's head noun ("recipe" in "classic banana bread recipe")
     without_shift: int = 0  # characters the removal takes out of the text after the gap
+    # Document offset of the first character of ``with_sentence.doc`` (a parse of the sentence alone):
+    # a token's document offset is ``token.idx + with_base``.
+    with_base: int = 0
+
+    @property
+    def sentence_start(self) -> int:
+        """Document offset where the sentence as written starts."""
+        return self.with_sentence.start_char + self.with_base
+
+    @property
+    def sentence_end(self) -> int:
+        return self.with_sentence.end_char + self.with_base
 
     def without_token(self, token: Any) -> Any:
         """The token of the without-parse at the place of ``token`` of the sentence as written (None for
         the occurrence's own words)."""
         occ = self.occurrence
-        base = self.with_sentence.start_char
-        if token.idx < occ.start:
-            at = token.idx - base
-        elif token.idx >= occ.end:
-            at = token.idx - base - self.without_shift
+        where = token.idx + self.with_base
+        if where < occ.start:
+            at = token.idx - self.with_sentence.start_char
+        elif where >= occ.end:
+            at = token.idx - self.with_sentence.start_char - self.without_shift
         else:
             return None
         span = self.without_doc.char_span(at, at + len(token.text), alignment_mode="expand")
@@ -279,9 +292,7 @@ class Judge:
     def _boundaries(self, ctx: Context, features: dict[str, float], reasons: dict[str, str]) -> None:
         text = ctx.text
         occ = ctx.occurrence
-        line_start = text.rfind("\n", 0, occ.start) + 1
-        line_end = text.find("\n", occ.end)
-        line_end = len(text) if line_end < 0 else line_end
+        line_start, line_end = line_around(text, occ.start, occ.end)
         before = text[line_start : occ.start]
         after = text[occ.end : line_end]
         capitalising = ctx.capitalised_share >= 0.8
@@ -341,7 +352,8 @@ class Judge:
     def _starts_clause(ctx: Context, token: WordToken) -> bool:
         """A capitalised word that is not a proper noun in the parse: the start of a sentence."""
         doc = ctx.with_sentence.doc
-        span = doc.char_span(token.start, token.end, alignment_mode="expand")
+        base = ctx.with_base
+        span = doc.char_span(token.start - base, token.end - base, alignment_mode="expand")
         if span is None or len(span) == 0:
             return True
         return span[0].tag_ not in ("NNP", "NNPS")
@@ -356,7 +368,7 @@ class Judge:
             reasons["whole_sentence"] = "is the whole sentence or line"
             return
         doc = span.doc
-        inside = [t for t in doc if occ.start <= t.idx < occ.end]
+        inside = [t for t in doc if occ.start <= t.idx + ctx.with_base < occ.end]
         if not inside:
             return
         before = [t for t in doc[span.start : inside[0].i] if not t.is_space]
@@ -445,7 +457,7 @@ class Judge:
             reasons["not_one_phrase"] = "does not parse as one phrase: words around it attach inside it"
         occ = ctx.occurrence
         text = ctx.text
-        before = text[text.rfind("\n", 0, occ.start) + 1 : occ.start]
+        before = text[line_around(text, occ.start, occ.end)[0] : occ.start]
         if _SENTENCE_BEFORE.search(before) and text[occ.start].isupper() and ctx.keyphrase[0][:1].islower():
             features["capitalised_start"] = 1.0
             reasons["capitalised_start"] = "begins its sentence with a capital, as a writer would"
@@ -621,11 +633,10 @@ class Judge:
     def _fluency(self, ctx: Context, features: dict[str, float], reasons: dict[str, str]) -> None:
         lm = self.lm
         occ = ctx.occurrence
-        sent = ctx.with_sentence
         text = ctx.text
-        before = lm.words(text[sent.start_char : occ.start])
+        before = lm.words(text[ctx.sentence_start : occ.start])
         middle = lm.words(text[occ.start : occ.end])
-        after = lm.words(text[occ.end : max(occ.end, sent.end_char)])
+        after = lm.words(text[occ.end : max(occ.end, ctx.sentence_end)])
         with_words = ["<s>", "<s>", *before, *middle, *after, "</s>"]
         without_words = ["<s>", "<s>", *before, *after, "</s>"]
         at = 2 + len(before)
@@ -718,10 +729,11 @@ def _keep_determined_tail(ctx: Context, first: Any) -> None:
     the fix removes only the words before it."""
     occ = ctx.occurrence
     for token in ctx.with_sentence.doc[first.i + 1 :]:
-        if token.idx >= occ.end:
+        at = token.idx + ctx.with_base
+        if at >= occ.end:
             return
-        if token.tag_ in _DETERMINED_TAGS and token.idx > occ.start and ctx.text[token.idx - 1] == " ":
-            occ.facts["keeps_from"] = token.idx
+        if token.tag_ in _DETERMINED_TAGS and at > occ.start and ctx.text[at - 1] == " ":
+            occ.facts["keeps_from"] = at
             return
 
 

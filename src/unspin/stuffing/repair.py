@@ -37,11 +37,24 @@ class Removal:
         return self.edit.end
 
 
+# How far around an occurrence its line is read: the repair and the judge look at a few words on either
+# side. Reading whole lines would cost time in the line's length for every occurrence, and scraped pages
+# often come as one line or one paragraph of hundreds of kilobytes.
+LINE_REACH = 512
+
+
+def line_around(text: str, start: int, end: int, reach: int = LINE_REACH) -> tuple[int, int]:
+    """Start and end of the line holding ``text[start:end]``, cut to ``reach`` characters either side."""
+    lo = max(0, start - reach)
+    hi = min(len(text), end + reach)
+    line_start = text.rfind("\n", lo, start) + 1 or lo
+    line_end = text.find("\n", end, hi)
+    return line_start, hi if line_end < 0 else line_end
+
+
 def removal(text: str, start: int, end: int) -> Removal:
     """The edit that removes ``text[start:end]`` and leaves well-formed spacing and punctuation."""
-    line_start = text.rfind("\n", 0, start) + 1
-    line_end = text.find("\n", end)
-    line_end = len(text) if line_end < 0 else line_end
+    line_start, line_end = line_around(text, start, end)
     before = text[line_start:start]
     after = text[end:line_end]
     spaces_before = _SPACES_BEFORE.search(before)

@@ -1,0 +1,87 @@
+"""Property-based fuzzing of the whole pipeline (real spaCy model, real trigram model, real LanguageTool).
+
+Generated articles in every input format go through the library as ``unspin clean`` runs them, and
+:func:`fuzz_documents.check_document` asserts the invariants. Most examples run without grammar checks
+(the stages that rewrite text); a smaller set runs with a real LanguageTool server. ``bench/fuzz.py`` runs
+the same check on ten thousand examples and more.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import fuzz_documents
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+from unspin.config import Settings
+from unspin.pipeline import Context
+
+pytestmark = pytest.mark.slow
+
+NO_GRAMMAR = Settings(disabled_stages=("grammar",), cache=False)
+# Deterministic in CI (a failure reproduces), no example database written into the repository.
+FUZZ = settings(
+    max_examples=150,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example],
+)
+
+
+@pytest.fixture(scope="module")
+def no_grammar_ctx() -> Iterator[Context]:
+    with Context(NO_GRAMMAR) as ctx:
+        yield ctx
+
+
+@pytest.fixture(scope="module")
+def languagetool_url() -> Iterator[str]:
+    """A real LanguageTool server; one that cannot start fails the tests."""
+    from unspin.languagetool.server import start_server
+
+    server = start_server(Settings())
+    try:
+        yield server.url
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="module")
+def grammar_settings(languagetool_url: str) -> Settings:
+    return Settings(cache=False, languagetool={"url": languagetool_url, "mode": "required"})
+
+
+@FUZZ
+@given(document=fuzz_documents.documents())
+def test_every_format_keeps_the_invariants(no_grammar_ctx: Context, document: tuple[str, str]) -> None:
+    text, fmt = document
+    fuzz_documents.check_document(text, fmt, NO_GRAMMAR, no_grammar_ctx)
+
+
+@settings(FUZZ, max_examples=40)
+@given(document=fuzz_documents.documents())
+def test_with_grammar_checks(
+    no_grammar_ctx: Context, grammar_settings: Settings, document: tuple[str, str]
+) -> None:
+    text, fmt = document
+    outcome = fuzz_documents.check_document(text, fmt, grammar_settings, no_grammar_ctx)
+    assert outcome.refused or outcome.findings >= 0
+
+
+def test_the_checks_can_fail(no_grammar_ctx: Context, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A finding whose text is not the source between its offsets is caught."""
+    from unspin.emitters import json_doc
+
+    real = json_doc.finding_dict
+
+    def shifted(doc, finding):  # type: ignore[no-untyped-def]
+        data = real(doc, finding)
+        data["start"] += 1
+        return data
+
+    monkeypatch.setattr(json_doc, "finding_dict", shifted)
+    text = "Chance components can add to the event of lower back pain in runners. " * 3
+    with pytest.raises(AssertionError):
+        fuzz_documents.check_document(text, "txt", NO_GRAMMAR, no_grammar_ctx)
