@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup neural thesaurus-deps browser-deps languagetool run test lint format bench bench-fast clean-output
+.PHONY: setup indexes neural thesaurus-deps browser-deps languagetool run test lint format bench bench-fast clean-output
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -37,7 +37,11 @@ browser-deps:
 languagetool: $(STAMP)
 	$(BIN)/unspin languagetool install
 
-setup: $(STAMP) thesaurus-deps languagetool
+# The memory-mapped indexes in the user cache (thesaurus, word vectors, pronunciations), after the thesauri.
+indexes: $(STAMP) thesaurus-deps
+	$(BIN)/unspin setup
+
+setup: $(STAMP) thesaurus-deps languagetool indexes
 
 run: setup
 	$(BIN)/unspin clean input/ --out output/

@@ -400,6 +400,15 @@ def rules(
         typer.echo(f"{rule.code:<9} {rule.category.value:<12} {rule.name:<34} {rule.summary}")
 
 
+@app.command()
+def setup() -> None:
+    """Build the thesaurus, word-vector and pronunciation indexes into the user cache (once)."""
+    from unspin.setup import build_indexes
+
+    for index in build_indexes():
+        typer.echo(f"unspin: {index.name} ready ({index.seconds:.1f} s)", err=True)
+
+
 def _mount_subcommands() -> None:
     # Sub-applications live beside the code they drive; a missing optional one must not break the CLI.
     try:
