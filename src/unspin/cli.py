@@ -383,15 +383,7 @@ def rules(
         if output_format == "json":
             typer.echo(json.dumps(rule.as_dict(), indent=2))
             return
-        typer.echo(f"{rule.code} ({rule.name}) — {rule.summary}")
-        typer.echo(f"category: {rule.category.value}, severity: {rule.severity.value}, fix: {rule.fix}\n")
-        for heading, text in (
-            ("What it does", rule.what),
-            ("Why is this bad?", rule.why),
-            ("Example", rule.example),
-            ("Fix safety", rule.fix_safety),
-        ):
-            typer.echo(f"## {heading}\n{text}\n")
+        typer.echo(rule.explain())
         return
     if output_format == "json":
         typer.echo(json.dumps([table[c].as_dict() for c in sorted(table)], indent=2))
@@ -407,6 +399,14 @@ def setup() -> None:
 
     for index in build_indexes():
         typer.echo(f"unspin: {index.name} ready ({index.seconds:.1f} s)", err=True)
+
+
+@app.command()
+def server() -> None:
+    """Run the Language Server on stdin/stdout (diagnostics, fixes and rule docs in editors)."""
+    from unspin.lsp.server import serve
+
+    serve()
 
 
 def _mount_subcommands() -> None:
