@@ -197,6 +197,10 @@ async def test_html_and_text_buffers(client: LanguageClient) -> None:
     )
     assert [d.code for d in found] == ["NORM003"]
 
+    # An empty buffer (a new file) has no findings, and no error.
+    empty = (_project() / "empty.md").as_uri()
+    assert await _diagnostics_after(client, empty, lambda: _open(client, empty, "markdown", "")) == []
+
     # A language unspin does not read gets no diagnostics at all.
     client.diagnostics.pop("file:///tmp/unspin-lsp-other.py", None)
     _open(client, "file:///tmp/unspin-lsp-other.py", "python", "print('hi')\n")

@@ -36,11 +36,18 @@ def _pronunciations() -> None:
     syllable_table()
 
 
+def _tortured_phrases() -> None:
+    from unspin.lexicons.pps import TorturedPhrases
+
+    TorturedPhrases.load()
+
+
 # What `unspin setup` builds, in order: the name shown and the loader that builds it when missing.
 INDEXES: tuple[tuple[str, Callable[[], None]], ...] = (
     ("thesaurus index", _thesaurus),
     ("word-vector table", _word_vectors),
     ("pronunciation table", _pronunciations),
+    ("tortured-phrase list", _tortured_phrases),
 )
 
 

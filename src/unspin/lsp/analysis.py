@@ -9,7 +9,7 @@ suppressions and severities (:func:`unspin.checker.report_view`).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -51,7 +51,11 @@ class Checker:
     """
 
     overrides: dict[str, Any]
-    context: Context | None = None
+    # One context per project configuration: shared models (spaCy, indexes, language models) are loaded
+    # once per process whatever the project; what a context builds from its settings (the spin engine
+    # with the project's stage options, a LanguageTool connection) is kept per project, and rebuilt
+    # when the project's configuration changes.
+    contexts: dict[str | None, Context] = field(default_factory=dict)
 
     def settings_for(self, path: Path | None) -> Settings:
         settings = config_module.load(None, path.parent if path is not None else None)
@@ -63,16 +67,20 @@ class Checker:
 
     def check(self, text: str, path: Path | None, fmt: str) -> FileResult:
         settings = self.settings_for(path)
-        if self.context is None:
-            self.context = Context(settings)
+        context = self.contexts.get(settings.source)
+        if context is None or context.settings != settings:
+            if context is not None:
+                context.close()
+            context = self.contexts[settings.source] = Context(settings)
         doc = read_text(text, fmt, path)
-        api.process([doc], settings, self.context)
+        api.process([doc], settings, context)
         label = path.name if path is not None else "untitled"
         return report_view(doc, label, settings, None)
 
     def close(self) -> None:
-        if self.context is not None:
-            self.context.close()
+        for context in self.contexts.values():
+            context.close()
+        self.contexts.clear()
 
 
 def _position(lines: list[str], line: int, column: int) -> types.Position:

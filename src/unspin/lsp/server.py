@@ -24,6 +24,7 @@ from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
 
 from unspin import __version__
+from unspin.config import ConfigError
 from unspin.emitters.diagnostics import FileResult
 from unspin.errors import UnspinError
 from unspin.lsp.analysis import (
@@ -71,14 +72,22 @@ async def _check(server: UnspinLanguageServer, uri: str) -> None:
     if fmt is None:
         return
     version, text = document.version, document.source
+    if not text.strip():  # nothing to check yet (a new file): no findings
+        server.state.results.pop(uri, None)
+        server.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
+        return
     loop = asyncio.get_running_loop()
     try:
         result = await loop.run_in_executor(server.state.worker, server.state.checker.check, text, path, fmt)
-    except UnspinError as exc:
-        server.window_show_message(
-            types.ShowMessageParams(type=types.MessageType.Error, message=f"unspin: {exc}")
+    except (UnspinError, ConfigError) as exc:
+        # A buffer unspin cannot read (empty, binary) or a broken configuration: say why in the log and
+        # clear the buffer's diagnostics, without a pop-up on every keystroke.
+        server.window_log_message(
+            types.LogMessageParams(type=types.MessageType.Warning, message=f"unspin: {exc}")
         )
+        server.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
         return
+
     current = server.workspace.get_text_document(uri)
     if current.version != version or current.source != text:
         return  # the buffer changed while it was checked: the next check publishes
