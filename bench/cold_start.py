@@ -66,14 +66,23 @@ def sample_article(folder: Path) -> Path:
     return path
 
 
+GNU_TIME = Path("/usr/bin/time")
+
+
 def _run(argv: list[str], env: dict[str, str]) -> tuple[float, float, int]:
-    """Wall-clock seconds, peak RSS (MB) and exit status of one fresh process."""
-    started = time.perf_counter()
-    proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(proc.pid, 0)
-    seconds = time.perf_counter() - started
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    return seconds, usage.ru_maxrss / 1024, proc.returncode
+    """Wall-clock seconds, peak RSS (MB) and exit status of one fresh process.
+
+    The peak RSS comes from GNU time, which forks from a small process: the rusage of a child forked
+    from this (larger) process would count this process's memory too. The wall clock includes time's
+    own start, a millisecond."""
+    with tempfile.NamedTemporaryFile("r", suffix=".rss") as report:
+        measured = [str(GNU_TIME), "-f", "%M", "-o", report.name, *argv] if GNU_TIME.exists() else argv
+        started = time.perf_counter()
+        proc = subprocess.run(measured, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        seconds = time.perf_counter() - started
+        text = report.read().strip().splitlines()
+    peak = int(text[-1]) / 1024 if text and text[-1].isdigit() else float("nan")
+    return seconds, peak, proc.returncode
 
 
 def _config_args(folder: Path, options: list[str]) -> list[str]:
@@ -166,8 +175,10 @@ def child(path: str, extra: list[str]) -> None:
 # ---------------------------------------------------------------------------------------- the parent
 
 
-def measure(repeat: int, options: list[str]) -> dict[str, Any]:
+def measure(repeat: int, options: list[str], baseline_src: Path | None = None) -> dict[str, Any]:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([*sys.path[:1], os.environ.get("PYTHONPATH", "")])}
+    # Another checkout's src/ (e.g. the commit before a change), run in turn with the others.
+    baseline_env = {**os.environ, "PYTHONPATH": str(baseline_src)} if baseline_src else None
     python = sys.executable
     with tempfile.TemporaryDirectory(prefix="unspin-cold-") as tmp:
         folder = Path(tmp)
@@ -181,11 +192,15 @@ def measure(repeat: int, options: list[str]) -> dict[str, Any]:
                 "--exit-zero", *extra,
             ],
         }  # fmt: skip
+        if baseline_env is not None:
+            commands["unspin check one.md (baseline)"] = commands["unspin check one.md"]
         runs: dict[str, list[tuple[float, float, int]]] = {name: [] for name in commands}
         phase_runs: list[dict[str, float]] = []
         for _ in range(repeat):  # in turn, so that the machine's load falls on every command alike
             for name, argv in commands.items():
-                runs[name].append(_run(argv, env))
+                runs[name].append(
+                    _run(argv, baseline_env if name.endswith("(baseline)") and baseline_env else env)
+                )
             out = subprocess.run(
                 [python, "-m", "bench.cold_start", "--child", str(article), *extra],
                 env=env, capture_output=True, text=True, check=True,
@@ -215,6 +230,12 @@ def measure(repeat: int, options: list[str]) -> dict[str, Any]:
         "commands": commands_summary,
         "phases": phases,
         "check_over_python_startup": check / python_alone,
+        "baseline_src": str(baseline_src) if baseline_src else None,
+        "check_over_baseline": (
+            check / commands_summary["unspin check one.md (baseline)"]["median_seconds"]
+            if baseline_src
+            else None
+        ),
     }
 
 
@@ -236,6 +257,11 @@ def markdown(result: dict[str, Any]) -> str:
     for name, row in result["commands"].items():
         seconds = f"{row['median_seconds']:.2f} | {row['min_seconds']:.2f}"
         lines.append(f"| `{name}` | {seconds} | {row['peak_rss_mb']:.0f} |")
+    if result.get("check_over_baseline"):
+        lines += [
+            "",
+            f"Check time over the baseline ({result['baseline_src']}): {result['check_over_baseline']:.2f}",
+        ]
     lines += ["", "| phase (in process) | seconds |", "|---|---:|"]
     for label, seconds in result["phases"].items():
         lines.append(f"| {label} | {seconds:.3f} |")
@@ -249,12 +275,13 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--engine-option", action="append", default=[], metavar="KEY=VALUE")
     parser.add_argument("--name", default="cold-start", help="results file stem")
+    parser.add_argument("--baseline-src", type=Path, help="another checkout's src/ to time in turn")
     parser.add_argument("--child", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         child(args.child[0], args.child[1:])
         return
-    result = measure(args.repeat, args.engine_option)
+    result = measure(args.repeat, args.engine_option, args.baseline_src)
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / f"{args.name}.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     text = markdown(result)
