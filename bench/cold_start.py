@@ -35,7 +35,8 @@ import tempfile
 import time
 from typing import Any
 
-from bench.common import RESULTS, load_corpus, revision
+# bench.common (the corpus, the spinner) imports spaCy and more: only the parent imports it, so that the
+# child's phases start from a bare interpreter.
 
 TARGET_WORDS = 400
 # Loaders that run inside stages without going through Context.resource: (module, object, attribute).
@@ -52,6 +53,8 @@ DATA_LOADERS = (
 
 def sample_article(folder: Path) -> Path:
     """A 400-word Markdown article: the title and the first whole paragraphs of a corpus article."""
+    from bench.common import load_corpus
+
     article = next(a for a in load_corpus() if a.slug == "how-to-start-a-vegetable-garden")
     paragraphs = [p for p in article.text.split("\n\n") if p.strip()]
     kept: list[str] = []
@@ -220,6 +223,8 @@ def measure(repeat: int, options: list[str], baseline_src: Path | None = None) -
     }
     labels = sorted({label for run in phase_runs for label in run}, key=lambda k: _phase_order(k))
     phases = {label: statistics.median(run.get(label, 0.0) for run in phase_runs) for label in labels}
+    from bench.common import revision
+
     python_alone = commands_summary["python -c pass"]["median_seconds"]
     check = commands_summary["unspin check one.md"]["median_seconds"]
     return {
@@ -281,6 +286,8 @@ def main() -> None:
     if args.child:
         child(args.child[0], args.child[1:])
         return
+    from bench.common import RESULTS
+
     result = measure(args.repeat, args.engine_option, args.baseline_src)
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / f"{args.name}.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
