@@ -13,8 +13,9 @@ This script writes a 400-word Markdown article (the first paragraphs of a corpus
   the stages load (``Context.resource`` and the data loaders below, exclusive of nested loads), the
   analysis itself (stage time minus the loads inside it) and the output.
 
-The engine is a setting (``--engine-option KEY=VALUE`` sets ``[tool.unspin]`` keys, e.g. ``neural=true``),
-so the same script measures whichever spin engine is the default. LanguageTool is excluded (grammar off).
+The engine is a setting (``--engine-option KEY=VALUE`` sets ``[tool.unspin]`` keys, e.g. ``neural=true``;
+``--check-arg=--fast`` passes a flag), so the same script measures whichever spin engine is the default.
+LanguageTool is excluded (grammar off).
 Results: ``bench/results/cold-start.{json,md}``.
 """
 
@@ -178,7 +179,9 @@ def child(path: str, extra: list[str]) -> None:
 # ---------------------------------------------------------------------------------------- the parent
 
 
-def measure(repeat: int, options: list[str], baseline_src: Path | None = None) -> dict[str, Any]:
+def measure(
+    repeat: int, options: list[str], baseline_src: Path | None = None, check_args: tuple[str, ...] = ()
+) -> dict[str, Any]:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([*sys.path[:1], os.environ.get("PYTHONPATH", "")])}
     # Another checkout's src/ (e.g. the commit before a change), run in turn with the others.
     baseline_env = {**os.environ, "PYTHONPATH": str(baseline_src)} if baseline_src else None
@@ -186,7 +189,7 @@ def measure(repeat: int, options: list[str], baseline_src: Path | None = None) -
     with tempfile.TemporaryDirectory(prefix="unspin-cold-") as tmp:
         folder = Path(tmp)
         article = sample_article(folder)
-        extra = _config_args(folder, options)
+        extra = [*_config_args(folder, options), *check_args]
         commands = {
             "python -c pass": [python, "-c", "pass"],
             "unspin --help": [python, "-m", "unspin.cli", "--help"],
@@ -231,7 +234,7 @@ def measure(repeat: int, options: list[str], baseline_src: Path | None = None) -
         "revision": revision(),
         "words": words,
         "repeat": repeat,
-        "options": options,
+        "options": [*options, *check_args],
         "commands": commands_summary,
         "phases": phases,
         "check_over_python_startup": check / python_alone,
@@ -279,6 +282,9 @@ def main() -> None:
     )
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--engine-option", action="append", default=[], metavar="KEY=VALUE")
+    parser.add_argument(
+        "--check-arg", action="append", default=[], help="an extra `unspin check` argument, e.g. --fast"
+    )
     parser.add_argument("--name", default="cold-start", help="results file stem")
     parser.add_argument("--baseline-src", type=Path, help="another checkout's src/ to time in turn")
     parser.add_argument("--child", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
@@ -288,7 +294,7 @@ def main() -> None:
         return
     from bench.common import RESULTS
 
-    result = measure(args.repeat, args.engine_option, args.baseline_src)
+    result = measure(args.repeat, args.engine_option, args.baseline_src, tuple(args.check_arg))
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / f"{args.name}.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     text = markdown(result)
