@@ -4,6 +4,7 @@ runs the real pipeline (spaCy, indexes, models) over Markdown, text and HTML buf
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -62,6 +63,7 @@ async def client(lsp_client: LanguageClient):
     )
     yield
     await lsp_client.shutdown_session()
+    shutil.rmtree(PROJECT, ignore_errors=True)
 
 
 async def _diagnostics_after(client: LanguageClient, uri: str, action) -> list[types.Diagnostic]:
