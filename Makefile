@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup model thesaurus-deps browser-deps languagetool run test lint format bench bench-fast clean-output
+.PHONY: setup model indexes thesaurus-deps browser-deps languagetool run test lint format bench bench-fast clean-output
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -44,7 +44,11 @@ browser-deps:
 languagetool: $(STAMP)
 	$(BIN)/unspin languagetool install
 
-setup: $(STAMP) thesaurus-deps languagetool model
+# The memory-mapped indexes in the user cache (thesaurus, word vectors, pronunciations), after the thesauri.
+indexes: $(STAMP) thesaurus-deps
+	$(BIN)/unspin setup
+
+setup: $(STAMP) thesaurus-deps languagetool model indexes
 
 run: setup
 	$(BIN)/unspin clean input/ --out output/

@@ -394,21 +394,30 @@ def rules(
         if output_format == "json":
             typer.echo(json.dumps(rule.as_dict(), indent=2))
             return
-        typer.echo(f"{rule.code} ({rule.name}) — {rule.summary}")
-        typer.echo(f"category: {rule.category.value}, severity: {rule.severity.value}, fix: {rule.fix}\n")
-        for heading, text in (
-            ("What it does", rule.what),
-            ("Why is this bad?", rule.why),
-            ("Example", rule.example),
-            ("Fix safety", rule.fix_safety),
-        ):
-            typer.echo(f"## {heading}\n{text}\n")
+        typer.echo(rule.explain())
         return
     if output_format == "json":
         typer.echo(json.dumps([table[c].as_dict() for c in sorted(table)], indent=2))
         return
     for rule in (table[c] for c in sorted(table)):
         typer.echo(f"{rule.code:<9} {rule.category.value:<12} {rule.name:<34} {rule.summary}")
+
+
+@app.command()
+def setup() -> None:
+    """Build the thesaurus, word-vector and pronunciation indexes into the user cache (once)."""
+    from unspin.setup import build_indexes
+
+    for index in build_indexes():
+        typer.echo(f"unspin: {index.name} ready ({index.seconds:.1f} s)", err=True)
+
+
+@app.command()
+def server() -> None:
+    """Run the Language Server on stdin/stdout (diagnostics, fixes and rule docs in editors)."""
+    from unspin.lsp.server import serve
+
+    serve()
 
 
 def _mount_subcommands() -> None:

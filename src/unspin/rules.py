@@ -32,6 +32,21 @@ class Rule:
     fix: str = "none"  # fix availability: always | sometimes | none
     status: str = "stable"
 
+    def explain(self) -> str:
+        """The rule's documentation as Markdown (``unspin rules CODE`` and the language server's hover)."""
+        lines = [
+            f"{self.code} ({self.name}) — {self.summary}",
+            f"category: {self.category.value}, severity: {self.severity.value}, fix: {self.fix}\n",
+        ]
+        for heading, text in (
+            ("What it does", self.what),
+            ("Why is this bad?", self.why),
+            ("Example", self.example),
+            ("Fix safety", self.fix_safety),
+        ):
+            lines.append(f"## {heading}\n{text}\n")
+        return "\n".join(lines)
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "code": self.code,

@@ -89,11 +89,20 @@ def status_command(
     config: ConfigOpt = None,
 ) -> None:
     """Show the installation, Java, the server URL, and whether the server answers (exit 2 if it does not)."""
+    from unspin.languagetool import warm
     from unspin.languagetool.server import ManagedServer, probe
 
     lt = _settings(config).languagetool
     typer.echo(f"Mode: {lt.mode}")
-    url = url or lt.url or os.environ.get(URL_ENV) or None
+    warm_server = warm.running()
+    if warm_server is not None:
+        typer.echo(
+            f"Warm server: {warm_server.url} (pid {warm_server.java_pid}, stops after "
+            f"{warm_server.idle_timeout:g} s idle; `unspin languagetool stop`)"
+        )
+    else:
+        typer.echo("Warm server: none (`unspin languagetool start` keeps one for later runs)")
+    url = url or lt.url or os.environ.get(URL_ENV) or (warm_server.url if warm_server else None)
     if url:
         typer.echo(f"URL: {url} (existing server)")
         try:
@@ -136,3 +145,32 @@ def status_command(
     except LanguageToolUnavailable as exc:
         typer.echo("Answers: no")
         raise _fail(str(exc)) from None
+
+
+@app.command("start")
+def start_command(
+    idle_timeout: Annotated[
+        float,
+        typer.Option("--idle-timeout", min=1, help="Stop after this many seconds without a run."),
+    ] = 1800.0,
+    config: ConfigOpt = None,
+) -> None:
+    """Start a warm server that later runs reuse (recorded in the cache); no-op if one is running."""
+    from unspin.languagetool import warm
+
+    try:
+        server, new = warm.start(idle_timeout, config)
+    except RuntimeError as exc:
+        raise _fail(str(exc)) from None
+    state = "started" if new else "already running"
+    where = f"{server.url} (pid {server.java_pid}, keeper {server.keeper_pid})"
+    typer.echo(f"LanguageTool {server.version} {state} at {where}")
+
+
+@app.command("stop")
+def stop_command() -> None:
+    """Stop the warm server started by `unspin languagetool start`."""
+    from unspin.languagetool import warm
+
+    server = warm.stop()
+    typer.echo(f"stopped the server at {server.url}" if server else "no warm server was running")

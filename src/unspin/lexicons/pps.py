@@ -12,13 +12,21 @@ from the screener by Cabanac, Labbé & Magazinov (arXiv 2107.06751).
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import hashlib
+import io
+import os
+import pickle
 import re
+import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from pathlib import Path
 
+from unspin.lexicons import phrases as phrases_module
 from unspin.lexicons.phrases import PhraseIndex, phrase_key
 
 # --- query syntax tree -------------------------------------------------------------------------------
@@ -294,6 +302,30 @@ class TorturedPhrases:
 
 @cache
 def _builtin() -> TorturedPhrases:
+    return TorturedPhrases(_builtin_entries())
+
+
+def _builtin_entries() -> list[TorturedEntry]:
+    """The packaged list, parsed (7,600 queries take a few tenths of a second) once per version into the
+    user cache; the file name carries a digest of the list and of the parsing code."""
     source = resources.files("unspin") / "data" / "lexicons" / "tortured-phrases.csv"
-    with source.open(encoding="utf-8", newline="") as handle:
-        return TorturedPhrases(parse_rows(csv.DictReader(handle)))
+    data = source.read_bytes()
+    digest = hashlib.sha256(data)
+    for module in (__file__, phrases_module.__file__):
+        digest.update(Path(module).read_bytes())
+    from unspin.spin.cache import cache_dir
+
+    path = cache_dir() / f"tortured-phrases-{digest.hexdigest()[:16]}.pickle"
+    try:
+        with path.open("rb") as handle:
+            return pickle.load(handle)  # unspin's own cache file, written below
+    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, TypeError):
+        pass
+    entries = parse_rows(csv.DictReader(io.StringIO(data.decode("utf-8"), newline="")))
+    with contextlib.suppress(OSError):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+        with os.fdopen(fd, "wb") as handle:
+            pickle.dump(entries, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+    return entries

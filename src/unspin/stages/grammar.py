@@ -68,6 +68,10 @@ def open_service(ctx: Context) -> GrammarService:
     extra_disabled = GrammarOptions.from_settings(ctx.settings.stage("grammar")).disabled_rules
     fields = request_fields(lt.language, extra_disabled)
     url = lt.url or os.environ.get(URL_ENV) or None
+    if url is None:
+        from unspin.languagetool import warm
+
+        url = warm.running_url()  # a server kept warm by `unspin languagetool start`, if one is live
     server: ManagedServer | None = None
     try:
         if url is None:
