@@ -193,6 +193,12 @@ def decide_contextual(
     for unit in units:
         unit.features = judge.repair_features(unit, repair_of.get(id(unit.hit), 0.0))
         unit.repair = settings.repair.probability(unit.features) if unit.features else 0.0
+        best = judge.best(unit)
+        if unit.kind == "lexicon" and best is not None and best.lexicon and best.gain > 0:
+            # A curated spinner phrase keeps the confidence its entry earns in the trigram calibration (the
+            # benchmark's spinners produce none, so the contextual repair model never saw one), provided the
+            # contextual model prefers the entry's original too.
+            unit.repair = max(unit.repair, repair_of.get(id(unit.hit), 0.0))
     decisions: list[SpinDecision] = []
     for unit in _without_losing_runs(units):
         if unit.detection < settings.detect_report and unit.repair < settings.repair_report:
