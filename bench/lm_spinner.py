@@ -52,7 +52,6 @@ from functools import cache
 import numpy as np
 from lemminflect import getAllInflections, getAllLemmas
 from spacy.lang.en.stop_words import STOP_WORDS
-from threadpoolctl import threadpool_limits
 
 from bench.spinner import (
     CONFIG_PATH,
@@ -209,6 +208,8 @@ class Substituter:
         return _Request((sentence, start, end), encoding.ids, position, proposals, variants)
 
     def _score(self, requests: list[_Request]) -> None:
+        from threadpoolctl import threadpool_limits  # the bench extra; imported when the model runs
+
         ids = [seq for r in requests for seq in (r.ids, *r.variants)]
         began = time.perf_counter()
         # Small matrices: one BLAS thread is much faster than two waiting on each other on a busy machine.
