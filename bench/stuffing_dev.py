@@ -33,8 +33,9 @@ ROWS = CACHE.parent / "stuffing_rows"
 ORDER = ["normalize", "boilerplate", "parse", "stuffing"]
 
 
-def _rows_path(split: str, thesauri: str, rates: str, seeds: str) -> Path:
-    return ROWS / f"{split}-{thesauri}-{rates}-{seeds}.json".replace(",", "_")
+def _rows_path(split: str, thesauri: str, rates: str, seeds: str, wedgers: str = "spinner") -> Path:
+    tail = "" if wedgers == "spinner" else f"-{wedgers}"
+    return ROWS / f"{split}-{thesauri}-{rates}-{seeds}{tail}.json".replace(",", "_")
 
 
 def _run(items: list[tuple[str, str, str]]) -> list[Any]:
@@ -55,7 +56,9 @@ def _run(items: list[tuple[str, str, str]]) -> list[Any]:
     return docs
 
 
-def _occurrence_rows(doc: Any, slug: str, kind: str, gold: list[Any]) -> list[dict[str, Any]]:
+def _occurrence_rows(
+    doc: Any, slug: str, kind: str, gold: list[Any], wedger: str = "spinner"
+) -> list[dict[str, Any]]:
     words = doc.analysis["stuffing"].get("score_inputs", {}).get("words", 0)
     findings = {(f.start, f.end): f for f in doc.findings if f.rule == "STUF001"}
     rows = []
@@ -67,6 +70,7 @@ def _occurrence_rows(doc: Any, slug: str, kind: str, gold: list[Any]) -> list[di
         rows.append(
             {
                 "slug": slug,
+                "wedger": wedger,
                 "doc": doc.name,
                 "words": words,
                 "kind": kind,
@@ -133,31 +137,91 @@ def collect_alternates(split: str, count: int, seeds: str) -> list[dict[str, Any
     return rows
 
 
-def collect(split: str, thesauri: str, rates: str, seeds: str) -> list[dict[str, Any]]:
+def collect(
+    split: str, thesauri: str, rates: str, seeds: str, wedgers: str = "spinner"
+) -> list[dict[str, Any]]:
     articles = load_corpus(split=split)
     rows: list[dict[str, Any]] = []
     clean_docs = _run([(a.slug, a.text, a.keyphrase) for a in articles])
     for article, doc in zip(articles, clean_docs, strict=True):
         rows += _occurrence_rows(doc, article.slug, "clean", [])
-    for seed in (int(s) for s in seeds.split(",")):
-        versions = list(
-            spun_versions(
-                articles, tuple(thesauri.split(",")), tuple(float(r) for r in rates.split(",")), seed
+    for wedger in wedgers.split(","):
+        for seed in (int(s) for s in seeds.split(",")):
+            versions = list(
+                spun_versions(
+                    articles,
+                    tuple(thesauri.split(",")),
+                    tuple(float(r) for r in rates.split(",")),
+                    seed,
+                    wedger=wedger,
+                )
             )
-        )
-        docs = _run([(f"{v.key}.s{seed}", v.spun.text, v.article.keyphrase) for v in versions])
-        for version, doc in zip(versions, docs, strict=True):
-            gold = [e for e in version.spun.edits if e.type == "stuffing"]
-            found = _occurrence_rows(doc, version.article.slug, "spun", gold)
-            rows += found
-            # Gold wedges that no occurrence covers (the matcher missed them): recall denominators.
-            covered = sum(
-                1
-                for e in gold
-                if any(metrics.overlaps(r["start"], r["end"], e.spun_start, e.spun_end) for r in found)
-            )
-            rows.append({"slug": version.article.slug, "kind": "unmatched", "count": len(gold) - covered})
+            docs = _run([(f"{v.key}.s{seed}", v.spun.text, v.article.keyphrase) for v in versions])
+            for version, doc in zip(versions, docs, strict=True):
+                gold = [e for e in version.spun.edits if e.type == "stuffing"]
+                found = _occurrence_rows(doc, version.article.slug, "spun", gold, wedger)
+                rows += found
+                # Gold wedges that no occurrence covers (the matcher missed them): recall denominators.
+                missed = [
+                    e
+                    for e in gold
+                    if not any(
+                        metrics.overlaps(r["start"], r["end"], e.spun_start, e.spun_end) for r in found
+                    )
+                ]
+                rows.append(
+                    {
+                        "slug": version.article.slug,
+                        "wedger": wedger,
+                        "kind": "unmatched",
+                        "count": len(missed),
+                        "missed": [e.spun_text for e in missed],
+                    }
+                )
     return rows
+
+
+def keyphrase_check(split: str, thesauri: str, rates: str, seed: int, wedgers: str) -> int:
+    """How often inference alone (no front matter, no settings) finds the exact keyphrase of every clean
+    article and of every spun version; prints the misses."""
+    from unspin.config import Settings
+    from unspin.keyphrase import phrase_words, resolve, word_tokens
+    from unspin.pipeline import Context, Pipeline
+    from unspin.readers import read_text
+    from unspin.stuffing.title import title_span
+
+    settings = Settings()
+    pipeline = Pipeline(settings, order=["normalize", "boilerplate"])
+    articles = load_corpus(split=split)
+    items = [("clean", a.slug, a.text, a.keyphrase) for a in articles]
+    for wedger in wedgers.split(","):
+        for v in spun_versions(
+            articles,
+            tuple(thesauri.split(",")),
+            tuple(float(r) for r in rates.split(",")),
+            seed,
+            wedger=wedger,
+        ):
+            items.append((f"spun/{wedger}", v.key, v.spun.text, v.article.keyphrase))
+    tally: dict[str, list[int]] = {}
+    with Context(settings) as ctx:
+        for kind, name, text, expected in items:
+            doc = read_text(text, "txt", Path(f"{name}.txt"))
+            pipeline.run([doc], ctx)
+            title = title_span(doc)
+            tokens = word_tokens(doc.prose)
+            body = [t for t in tokens if title is None or not (title.start <= t.start < title.end)]
+            title_text = doc.prose[title.start : title.end] if title else None
+            choice = resolve(settings, doc.path, {}, doc.prose, body, title_text)
+            exact = choice.phrase == " ".join(phrase_words(expected))
+            tally.setdefault(kind, [0, 0])
+            tally[kind][0] += exact
+            tally[kind][1] += 1
+            if not exact:
+                print(f"  {kind:14s} {name:48s} want {expected!r:40s} got {choice.phrase!r}")
+    for kind, (hit, total) in tally.items():
+        print(f"{kind:14s} exact keyphrase {hit}/{total} = {hit / total:.3f}")
+    return 0
 
 
 # ------------------------------------------------------------------------------------------- fit
@@ -231,10 +295,20 @@ def summary(p: np.ndarray, y: np.ndarray, total_wedged: int) -> str:
 
 
 def load_rows(args: argparse.Namespace) -> tuple[list[dict[str, Any]], int]:
-    data = json.loads(_rows_path(args.split, args.thesauri, args.rates, args.seeds).read_text())
+    data = json.loads(_rows_path(args.split, args.thesauri, args.rates, args.seeds, args.wedgers).read_text())
     occ = [r for r in data if r["kind"] != "unmatched"]
     unmatched = sum(r["count"] for r in data if r["kind"] == "unmatched")
     return occ, unmatched
+
+
+def unmatched_per_wedger(args: argparse.Namespace) -> dict[str, int]:
+    data = json.loads(_rows_path(args.split, args.thesauri, args.rates, args.seeds, args.wedgers).read_text())
+    counts: dict[str, int] = {}
+    for r in data:
+        if r["kind"] == "unmatched":
+            wedger = r.get("wedger", "spinner")
+            counts[wedger] = counts.get(wedger, 0) + r["count"]
+    return counts
 
 
 KEYPHRASE_KINDS = ("clean", "spun")
@@ -257,13 +331,20 @@ def rescore(rows: list[dict[str, Any]]) -> None:
         r["safe"] = int(r["verdict"] == "wedged" and judge.safe(occ))
 
 
-def report(rows: list[dict[str, Any]], unmatched: int) -> None:
+def report(rows: list[dict[str, Any]], unmatched: int, unmatched_by_wedger: dict[str, int]) -> None:
     for title, kinds in (("keyphrase", KEYPHRASE_KINDS), ("stand-in phrases", STAND_IN_KINDS)):
         part = [r for r in rows if r["kind"] in kinds]
         if not part:
             continue
         print(f"-- {title} ({len(part)} occurrences)")
         _report_part(part, unmatched if kinds == KEYPHRASE_KINDS else 0)
+        if kinds != KEYPHRASE_KINDS or len(unmatched_by_wedger) < 2:
+            continue
+        for wedger, missed in unmatched_by_wedger.items():
+            # Each wedger's spun versions, with the clean articles' natural mentions beside them.
+            own = [r for r in part if r["kind"] == "clean" or r.get("wedger", "spinner") == wedger]
+            print(f"-- keyphrase, wedger {wedger} ({len(own)} occurrences)")
+            _report_part(own, missed)
 
 
 def _report_part(rows: list[dict[str, Any]], unmatched: int) -> None:
@@ -297,11 +378,14 @@ def with_interactions(rows: list[dict[str, Any]], spec: str) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("command", choices=("collect", "report", "fit", "misses"))
+    parser.add_argument("command", choices=("collect", "report", "fit", "misses", "keyphrase"))
     parser.add_argument("--split", default="tune")
     parser.add_argument("--thesauri", default="moby")
     parser.add_argument("--rates", default="0.12")
     parser.add_argument("--seeds", default="1,2,3,4,5,6,7,8")
+    parser.add_argument(
+        "--wedgers", default="spinner", help="who wedges the keyphrase: spinner, stuffer or both (comma)"
+    )
     parser.add_argument("--alternates", type=int, default=0, help="collect: stand-in keyphrases per article")
     parser.add_argument("--l2", type=float, default=1.0)
     parser.add_argument("--features", default="", help="comma-separated feature subset for fit")
@@ -312,11 +396,15 @@ def main(argv: list[str] | None = None) -> int:
         "--rescore", action="store_true", help="report/misses: re-judge stored features with thresholds.toml"
     )
     args = parser.parse_args(argv)
+    if args.command == "keyphrase":
+        return keyphrase_check(
+            args.split, args.thesauri, args.rates, int(args.seeds.split(",")[0]), args.wedgers
+        )
     if args.command == "collect":
-        rows = collect(args.split, args.thesauri, args.rates, args.seeds)
+        rows = collect(args.split, args.thesauri, args.rates, args.seeds, args.wedgers)
         if args.alternates:
             rows += collect_alternates(args.split, args.alternates, "1,2")
-        path = _rows_path(args.split, args.thesauri, args.rates, args.seeds)
+        path = _rows_path(args.split, args.thesauri, args.rates, args.seeds, args.wedgers)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(rows, ensure_ascii=False))
         args.command = "report"
@@ -324,7 +412,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.rescore:
         rescore(rows)
     if args.command == "report":
-        report(rows, unmatched)
+        report(rows, unmatched, unmatched_per_wedger(args))
     elif args.command == "misses":
         for r in rows:
             if r["label"] and (r["verdict"] != "wedged" or not r["safe"]):
