@@ -3,6 +3,9 @@
     python -m bench.stuffing_dev collect --split tune --seeds 1,2,3,4     # rows → .unspin-cache/bench/
     python -m bench.stuffing_dev report --split tune                      # current verdicts: P/R, safe share
     python -m bench.stuffing_dev fit --split tune                         # grouped-CV logistic fit
+    python -m bench.stuffing_dev collect --split heldout --wedgers spinner,stuffer --seeds 1,2,3,4
+    python -m bench.stuffing_dev keyphrase --split all --thesauri moby,wordnet --rates 0.08,0.12,0.15
+    python -m bench.stuffing_dev prose --corpus bench/clean-prose --show  # findings on clean real prose
 
 ``collect`` runs normalize → boilerplate → parse → stuffing on the clean articles and their spun versions
 and writes one row per body occurrence: its raw features, the stage's verdict and safety, and the label
@@ -62,8 +65,10 @@ def _occurrence_rows(
     words = doc.analysis["stuffing"].get("score_inputs", {}).get("words", 0)
     findings = {(f.start, f.end): f for f in doc.findings if f.rule == "STUF001"}
     rows = []
+    tacked = [(f.start, f.end) for f in doc.findings if f.rule == "STUF004"]
     for occ in doc.analysis["stuffing"].get("occurrences", []):
         if occ["location"] == "title":
+            rows += _title_rows(doc, slug, kind, gold, wedger, occ, tacked)
             continue
         hit = [e for e in gold if metrics.overlaps(occ["start"], occ["end"], e.spun_start, e.spun_end)]
         finding = findings.get((occ["start"], occ["end"]))
@@ -87,6 +92,32 @@ def _occurrence_rows(
             }
         )
     return rows
+
+
+def _title_rows(
+    doc: Any, slug: str, kind: str, gold: list[Any], wedger: str, occ: dict[str, Any], tacked: list[Any]
+) -> list[dict[str, Any]]:
+    """A title occurrence: wedged when STUF004 reports it (never safe, no features: not fitted)."""
+    label = any(metrics.overlaps(occ["start"], occ["end"], e.spun_start, e.spun_end) for e in gold)
+    found = any(metrics.overlaps(occ["start"], occ["end"], s, e) for s, e in tacked)
+    return [
+        {
+            "slug": slug,
+            "wedger": wedger,
+            "doc": doc.name,
+            "kind": kind,
+            "location": "title",
+            "start": occ["start"],
+            "end": occ["end"],
+            "label": int(label),
+            "extend": 0,
+            "features": {},
+            "p_wedged": 1.0 if found else 0.0,
+            "verdict": "wedged" if found else "natural",
+            "safe": 0,
+            "text": doc.prose[max(0, occ["start"] - 60) : occ["end"] + 60].replace("\n", " ¶ "),
+        }
+    ]
 
 
 def alternate_phrases(article: Any, count: int) -> list[str]:
@@ -224,6 +255,51 @@ def keyphrase_check(split: str, thesauri: str, rates: str, seed: int, wedgers: s
     return 0
 
 
+PROSE_SUFFIXES = (".md", ".markdown", ".txt", ".html", ".htm")
+
+
+def prose_check(folder: Path, show: bool) -> int:
+    """Stuffing findings on clean real prose (every file under ``folder`` by genre folder): findings per
+    1000 words, safe removals, and each finding's sentence. Nothing in such a corpus is stuffed."""
+    from unspin.config import Settings
+    from unspin.pipeline import Context, Pipeline
+    from unspin.readers import read_path
+
+    settings = Settings(unsafe_fixes=True)
+    pipeline = Pipeline(settings, order=ORDER)
+    files = sorted(
+        p for p in folder.rglob("*") if p.suffix.lower() in PROSE_SUFFIXES and p.name != "SOURCES.md"
+    )
+    tally: dict[str, list[int]] = {}
+    with Context(settings) as ctx:
+        for path in files:
+            doc = read_path(path)
+            pipeline.run([doc], ctx)
+            genre = path.relative_to(folder).parts[0]
+            words = len(doc.prose.split())
+            found = [f for f in doc.findings if f.rule.startswith("STUF")]
+            safe = [f for f in found if f.fix is not None and f.fix.applicability.value == "safe"]
+            row = tally.setdefault(genre, [0, 0, 0, 0])
+            row[0] += 1
+            row[1] += words
+            row[2] += len(found)
+            row[3] += len(safe)
+            if show:
+                for f in found:
+                    kp = doc.analysis["stuffing"]["keyphrase"]
+                    context = doc.prose[max(0, f.start - 70) : f.end + 70].replace("\n", " ¶ ")
+                    print(
+                        f"  {f.rule} {'SAFE' if f in safe else 'unsafe'} {path.name} "
+                        f"[{kp['phrase']} / {kp['source']}] {context}"
+                    )
+    total = [sum(r[i] for r in tally.values()) for i in range(4)]
+    print("| genre | files | words | stuffing findings | per 1000 words | safe removals |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for genre, (n, words, found, safe) in [*sorted(tally.items()), ("all", total)]:
+        print(f"| {genre} | {n} | {words} | {found} | {1000 * found / max(1, words):.3f} | {safe} |")
+    return 0
+
+
 # ------------------------------------------------------------------------------------------- fit
 
 
@@ -323,6 +399,8 @@ def rescore(rows: list[dict[str, Any]]) -> None:
 
     judge = Judge(thresholds()["classify"], None, frozenset())
     for r in rows:
+        if r.get("location") == "title":
+            continue
         occ = Occurrence(r["start"], r["end"], (0, 0), "body")
         occ.p_wedged, occ.signals = judge.score(r["features"])
         occ.facts["features"] = r["features"]
@@ -378,7 +456,7 @@ def with_interactions(rows: list[dict[str, Any]], spec: str) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("command", choices=("collect", "report", "fit", "misses", "keyphrase"))
+    parser.add_argument("command", choices=("collect", "report", "fit", "misses", "keyphrase", "prose"))
     parser.add_argument("--split", default="tune")
     parser.add_argument("--thesauri", default="moby")
     parser.add_argument("--rates", default="0.12")
@@ -388,6 +466,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--alternates", type=int, default=0, help="collect: stand-in keyphrases per article")
     parser.add_argument("--l2", type=float, default=1.0)
+    parser.add_argument(
+        "--corpus", type=Path, default=Path("bench/clean-prose"), help="prose: folder of clean real text"
+    )
+    parser.add_argument("--show", action="store_true", help="prose: print every finding in its context")
     parser.add_argument("--features", default="", help="comma-separated feature subset for fit")
     parser.add_argument("--drop", default="", help="fit: comma-separated features to leave out")
     parser.add_argument("--interactions", default="", help='fit: product features, "a*b,c*d"')
@@ -396,6 +478,8 @@ def main(argv: list[str] | None = None) -> int:
         "--rescore", action="store_true", help="report/misses: re-judge stored features with thresholds.toml"
     )
     args = parser.parse_args(argv)
+    if args.command == "prose":
+        return prose_check(args.corpus, args.show)
     if args.command == "keyphrase":
         return keyphrase_check(
             args.split, args.thesauri, args.rates, int(args.seeds.split(",")[0]), args.wedgers
@@ -425,6 +509,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"FALSE {r['kind']} safe={r['safe']} p={r['p_wedged']:.2f} {r['text']}")
                 print("    ", {k: v for k, v in r["features"].items() if v})
     else:
+        rows = [r for r in rows if r.get("location") != "title"]
         extra = with_interactions(rows, args.interactions)
         names = (
             args.features.split(",") if args.features else sorted({k for r in rows for k in r["features"]})

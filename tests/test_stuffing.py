@@ -296,8 +296,33 @@ def test_a_keyphrase_inferred_from_repeats_alone_never_gets_safe_removals() -> N
 
     root = Path(__file__).resolve().parents[1]
     text = (root / "bench" / "corpus" / "articles" / "how-photosynthesis-works.txt").read_text("utf-8")
+    # Without its title line (the title holds the whole keyphrase, which inference then finds).
+    text = text.split("\n", 1)[1].lstrip("\n")
     doc = clean_text(text, settings=Settings(disabled_stages=("grammar",)))
     assert doc.analysis["stuffing"]["keyphrase"]["source"] == "inferred"
     assert doc.keyphrase == "carbon dioxide"
     assert not [f for f in doc.findings if f.rule == "STUF001" and f.applied]
     assert doc.clean_text.count("carbon dioxide") == text.count("carbon dioxide")
+
+
+@pytest.mark.slow
+def test_a_keyphrase_tacked_onto_the_title_is_reported_and_removed_only_as_unsafe(ctx: Context) -> None:
+    from unspin import api
+
+    real = "How to Plant a Container Herb Garden"
+    stuffed = CLEAN.replace(real, real + " | container herb garden", 1)
+    for unsafe in (False, True):
+        settings = Settings(disabled_stages=("grammar",), unsafe_fixes=unsafe)
+        ctx.settings = settings
+        doc = api.clean_text(stuffed, settings=settings, ctx=ctx)
+        (finding,) = _stuffing(doc, "STUF004")
+        assert finding.fix is not None and finding.fix.applicability.value == "unsafe"
+        assert stuffed[finding.start : finding.end] == " | container herb garden"
+        assert finding.evidence["reason"] == "repeated" and finding.evidence["title"] == real
+        assert finding.applied is unsafe
+        assert _stuffing(doc, "STUF003") == []
+        title = (doc.structure or {}).get("title")
+        assert title == (real if unsafe else real + " | container herb garden")
+    # A real title that holds the keyphrase once is left alone.
+    clean = api.clean_text(CLEAN, settings=Settings(disabled_stages=("grammar",)), ctx=ctx)
+    assert _stuffing(clean, "STUF004") == []

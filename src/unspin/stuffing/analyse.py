@@ -25,7 +25,7 @@ from unspin.keyphrase import (
 from unspin.stuffing.density import content_words, stuffing_inputs, yoast_density, yoast_matches
 from unspin.stuffing.occurrences import Context, Judge, Occurrence
 from unspin.stuffing.repair import Removal, removal
-from unspin.stuffing.title import heading_spans, judge_title, title_span
+from unspin.stuffing.title import heading_spans, judge_title, tacked_keyphrase, title_span
 
 _BAND_RANK = {"under": 0, "good": 1, "over": 2, "way-over": 3}
 # A line that begins a block of its own: blank, a heading, a list item, a quote or a table row.
@@ -308,8 +308,27 @@ def _title(state: DocState, phrase: str, analysis: dict[str, Any]) -> None:
         analysis["title"] = None
         return
     text = doc.prose[title.start : title.end]
-    verdict = judge_title(text, phrase)
-    analysis["title"] = {"text": text, "start": title.start, "end": title.end, "tacked_on": verdict}
+    tacked = tacked_keyphrase(text, phrase, function_words())
+    verdict = judge_title(text, phrase) if tacked is None else None
+    analysis["title"] = {
+        "text": text,
+        "start": title.start,
+        "end": title.end,
+        "tacked_on": verdict,
+        "keyphrase_tacked": tacked,
+    }
+    if tacked is not None:
+        start, end = title.start + tacked["start"], title.start + tacked["end"]
+        why = {
+            "repeated": "the title holds it already",
+            "case": "its case differs from the title's",
+            "separator": "it follows a separator at the end",
+        }[tacked["reason"]]
+        message = (
+            f'Keyphrase "{phrase}" is tacked onto the title ({why}); the title reads: "{tacked["title"]}"'
+        )
+        fix = Fix((Edit(start, end, ""),), Applicability.UNSAFE)
+        doc.add(rules.finding("STUF004", start, end, message, confidence=0.8, fix=fix, evidence=tacked))
     if verdict is None:
         return
     fix = Fix.replace(title.start, title.end, verdict["suggestion"], Applicability.UNSAFE)
