@@ -154,11 +154,12 @@ class Runner:
         unsafe_fixes: bool = False,
         share_with: Runner | None = None,
         neural: bool = False,
+        skip_stages: tuple[str, ...] = (),
     ):
         from unspin.config import Settings
         from unspin.pipeline import Context, Pipeline
 
-        disabled = () if grammar else ("grammar",)
+        disabled = (() if grammar else ("grammar",)) + tuple(skip_stages)
         self.settings = Settings(disabled_stages=disabled, unsafe_fixes=unsafe_fixes, neural=neural)
         self.pipeline = Pipeline(self.settings)
         # A second runner (e.g. with unsafe fixes) reuses the loaded spaCy model, LM and thesauri.

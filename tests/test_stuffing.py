@@ -326,3 +326,33 @@ def test_a_keyphrase_tacked_onto_the_title_is_reported_and_removed_only_as_unsaf
     # A real title that holds the keyphrase once is left alone.
     clean = api.clean_text(CLEAN, settings=Settings(disabled_stages=("grammar",)), ctx=ctx)
     assert _stuffing(clean, "STUF004") == []
+
+
+@pytest.mark.slow
+def test_a_wedged_part_of_the_keyphrase_is_reported_and_never_removed_safely(ctx: Context) -> None:
+    stuffed = CLEAN.replace("that may mean every", "that may herb garden mean every", 1)
+    doc = _run(ctx, Document(path=None, source=stuffed), Settings(keyphrase="container herb garden"))
+    (finding,) = [f for f in _stuffing(doc) if f.evidence.get("partial")]
+    assert stuffed[finding.start : finding.end] == "herb garden"
+    assert finding.evidence["partial"] == "herb garden"
+    assert finding.fix is not None and finding.fix.applicability.value == "unsafe" and not finding.applied
+    # Density and the score's inputs count whole copies only.
+    assert doc.analysis["stuffing"]["score_inputs"]["occurrences"] == 4
+
+
+@pytest.mark.slow
+def test_an_inferred_topic_term_with_one_odd_copy_is_not_reported(ctx: Context) -> None:
+    """Without a title or front matter the phrase is inferred: one odd copy among natural ones is the
+    text's own term; a text with copy after copy wedged is still stuffing."""
+    body = CLEAN.split("\n", 1)[1].lstrip("\n")
+    once = body.replace("raise the pots on feet", "raise the pots container herb garden on feet", 1)
+    doc = _run(ctx, Document(path=None, source=once))
+    assert doc.analysis["stuffing"]["keyphrase"]["source"] == "inferred"
+    assert _stuffing(doc) == []
+    odd = next(
+        o for o in doc.analysis["stuffing"]["occurrences"] if "on feet" in once[o["end"] : o["end"] + 8]
+    )
+    assert odd["verdict"] == "natural" and "topic term" in odd["reasons"][0]
+    stuffed = _stuffed().split("\n", 1)[1].lstrip("\n")
+    many = _run(ctx, Document(path=None, source=stuffed))
+    assert many.keyphrase == "container herb garden" and len(_stuffing(many)) >= 4

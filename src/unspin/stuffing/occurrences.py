@@ -219,6 +219,8 @@ class Judge:
         self._parse(ctx, features, reasons)
         self._fluency(ctx, features, reasons)
         self._gate_position_lm(ctx, features, reasons)
+        if "partial" in occ.facts:
+            features["partial"] = 1.0
         occ.p_wedged, signals = self.score(features)
         occ.signals = signals
         occ.facts["features"] = {k: round(v, 3) for k, v in features.items()}
@@ -235,11 +237,12 @@ class Judge:
         total = float(self.cfg["bias"]) + sum(signals.values())
         return 1.0 / (1.0 + math.exp(-total)), signals
 
-    def safe(self, occ: Occurrence) -> bool:
+    def safe(self, occ: Occurrence, broken_only: bool = False) -> bool:
         """A removal is safe when the verdict is very confident (``safe_alone``), or confident and backed by
         strong evidence: a copy or a boundary, or a broken dependency that the LM rank or a second parse
-        fact confirms."""
-        if occ.p_wedged >= float(self.cfg["safe_alone"]):
+        fact confirms. With ``broken_only`` (the article's own subject term) the confidence alone is not
+        enough: the sentence must be broken with it."""
+        if occ.p_wedged >= float(self.cfg["safe_alone"]) and not broken_only:
             return True
         if occ.p_wedged < float(self.cfg["safe_min"]):
             return False
