@@ -89,9 +89,31 @@ def _occurrence_rows(
                 "verdict": occ["verdict"],
                 "safe": int(finding is not None and finding.fix.applicability.value == "safe"),
                 "text": doc.prose[max(0, occ["start"] - 60) : occ["end"] + 60].replace("\n", " ¶ "),
+                **_removal_facts(doc, finding, gold),
             }
         )
     return rows
+
+
+def _removal_facts(doc: Any, finding: Any, gold: list[Any]) -> dict[str, Any]:
+    """How a reported occurrence's removal reads: the sentence after it, the LM gain of removing it, and
+    whether it takes out exactly a gold wedge (then the sentence is the one the article had before)."""
+    if finding is None or finding.fix is None:
+        return {}
+    (edit,) = finding.fix.edits
+    removed = doc.prose[edit.start : edit.end]
+    exact = any(
+        metrics.overlaps(edit.start, edit.end, e.spun_start, e.spun_end)
+        and removed.strip() == e.spun_text.strip()
+        and not e.orig_text.strip()
+        for e in gold
+    )
+    lm = finding.evidence.get("lm") or {}
+    return {
+        "reads": finding.evidence.get("reads", ""),
+        "gain_without": lm.get("gain_without"),
+        "exact": exact,
+    }
 
 
 def _title_rows(
@@ -444,6 +466,28 @@ def _report_part(rows: list[dict[str, Any]], unmatched: int) -> None:
     )
 
 
+def reads(rows: list[dict[str, Any]], sample: int) -> None:
+    """Every safe removal, per wedger: does it take out exactly a gold wedge (the sentence is then the one
+    the article had before stuffing), does the trigram LM prefer the sentence without it, and a sample of
+    the sentences as they read after it."""
+    import random
+
+    for wedger in sorted({r.get("wedger", "spinner") for r in rows if r["kind"] == "spun"}):
+        safe = [r for r in rows if r["safe"] and r.get("wedger", "spinner") == wedger and r["kind"] == "spun"]
+        safe += [r for r in rows if r["safe"] and r["kind"] == "clean"] if wedger == "spinner" else []
+        exact = sum(1 for r in safe if r.get("exact"))
+        better = sum(1 for r in safe if (r.get("gain_without") or 0) > 0)
+        print(
+            f"-- wedger {wedger}: {len(safe)} safe removals, {exact} take out exactly a gold wedge, "
+            f"{len(safe) - exact} do not; the LM prefers the sentence without it for {better}"
+        )
+        for r in safe:
+            if not r.get("exact"):
+                print(f"   NOT EXACT label={r['label']} {r['text']}\n      reads: {r.get('reads', '')}")
+        for r in random.Random(1).sample(safe, min(sample, len(safe))):
+            print(f"   reads: {r.get('reads', '')}")
+
+
 def with_interactions(rows: list[dict[str, Any]], spec: str) -> list[str]:
     """Add product features ("a*b") to every row; returns their names."""
     names = [term for term in spec.split(",") if term]
@@ -456,7 +500,9 @@ def with_interactions(rows: list[dict[str, Any]], spec: str) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("command", choices=("collect", "report", "fit", "misses", "keyphrase", "prose"))
+    parser.add_argument(
+        "command", choices=("collect", "report", "fit", "misses", "keyphrase", "prose", "reads")
+    )
     parser.add_argument("--split", default="tune")
     parser.add_argument("--thesauri", default="moby")
     parser.add_argument("--rates", default="0.12")
@@ -470,6 +516,7 @@ def main(argv: list[str] | None = None) -> int:
         "--corpus", type=Path, default=Path("bench/clean-prose"), help="prose: folder of clean real text"
     )
     parser.add_argument("--show", action="store_true", help="prose: print every finding in its context")
+    parser.add_argument("--sample", type=int, default=20, help="reads: sentences to print")
     parser.add_argument("--features", default="", help="comma-separated feature subset for fit")
     parser.add_argument("--drop", default="", help="fit: comma-separated features to leave out")
     parser.add_argument("--interactions", default="", help='fit: product features, "a*b,c*d"')
@@ -497,6 +544,8 @@ def main(argv: list[str] | None = None) -> int:
         rescore(rows)
     if args.command == "report":
         report(rows, unmatched, unmatched_per_wedger(args))
+    elif args.command == "reads":
+        reads(rows, args.sample)
     elif args.command == "misses":
         for r in rows:
             if r["label"] and (r["verdict"] != "wedged" or not r["safe"]):

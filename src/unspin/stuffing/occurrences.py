@@ -265,6 +265,12 @@ class Judge:
             features["repeat"] = 1.0
             reasons["repeat"] = "repeats the keyphrase right after another copy of it"
             return
+        if tuple(right) == kp:
+            # Two copies side by side: the second one is the repeat and is removed; removing both would take
+            # the sentence's own mention with it.
+            features["followed_by_copy"] = 1.0
+            reasons["followed_by_copy"] = "another copy follows it directly and is the one to remove"
+            return
         best: tuple[int, int, int] | None = None
         for split in range(1, len(kp)):
             lhs = _common_suffix(left, kp[:split])
