@@ -427,7 +427,8 @@ def rescore(rows: list[dict[str, Any]]) -> None:
         occ.p_wedged, occ.signals = judge.score(r["features"])
         occ.facts["features"] = r["features"]
         r["p_wedged"] = occ.p_wedged
-        r["verdict"] = "wedged" if occ.p_wedged >= float(judge.cfg["wedged_min"]) else "natural"
+        floor = float(judge.cfg["partial_min" if r["features"].get("partial") else "wedged_min"])
+        r["verdict"] = "wedged" if occ.p_wedged >= floor else "natural"
         r["safe"] = int(r["verdict"] == "wedged" and judge.safe(occ))
 
 
