@@ -236,8 +236,14 @@ def finish(
             capitalised_share=capitalised,
             head=state.head,
         )
-        judge.judge(ctx)
         occ = item.occurrence
+        if doc.is_protected(sentence.start_char, sentence.end_char):
+            # Code, a link or markup is blanked inside the sentence: the parse and the LM read holes, and
+            # a copy next to one looks wedged when it is not. Such a copy is not judged.
+            occ.verdict = "natural"
+            occ.reasons = [PROTECTED_REASON]
+            continue
+        judge.judge(ctx)
         if item.words is not None and occ.p_wedged < float(cfg["classify"]["partial_min"]):
             # A part of the keyphrase is mostly the article's own words: it takes more to call it wedged.
             occ.verdict = "natural"
@@ -259,6 +265,7 @@ def finish(
     _title(state, choice.phrase, analysis)
 
 
+PROTECTED_REASON = "not judged: its sentence holds code, a link or markup that the parse cannot read"
 TOPIC_TERM_REASON = (
     "the keyphrase is inferred and few of its copies look wedged: a topic term the text uses, not stuffing"
 )

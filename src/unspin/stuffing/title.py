@@ -128,14 +128,17 @@ def judge_title(title: str, keyphrase: str) -> dict[str, Any] | None:
     return None
 
 
-_SEPARATOR = re.compile(r"[|:–—-]")
+# A separator between two titles: a bar or dash with spaces around it, or a colon ("get-graphql-schema" has
+# none).
+_SEPARATOR = re.compile(r"\s[|–—-]\s|:\s|\|")
 
 
 def tacked_keyphrase(title: str, keyphrase: str, minor: frozenset[str]) -> dict[str, Any] | None:
     """A copy of the keyphrase tacked onto the start or the end of a real title: the span to remove (with
     its joiner) and why. The rest must be a title of its own (a content word), and the copy must show it
     does not belong there: the rest holds the keyphrase too ("How to Crate Train a Puppy Step by Step how
-    to crate train a puppy"), its case differs from the rest's ("A Weekend in Lisbon | weekend in lisbon"),
+    to crate train a puppy"), it is in lower case after a Title Case rest ("Lisbon Travel Notes weekend in
+    lisbon on a budget"),
     or it follows a separator at the end ("Our Travel Notes | weekend in Lisbon on a budget")."""
     spans = _all_words(title, keyphrase)
     if not spans:
@@ -198,11 +201,9 @@ def _case_differs(copy: str, rest_words: list[str], minor: frozenset[str]) -> bo
     mine = [w for w in re.findall(r"[^\W\d_][\w'’]*", copy) if w.lower() not in minor]
     if len(rest) < 2 or not mine:
         return False
-    rest_title = all(w[0].isupper() for w in rest)
-    mine_title = all(w[0].isupper() for w in mine)
-    mine_lower = all(w[0].islower() for w in mine)
-    rest_lower = sum(w[0].islower() for w in rest) >= len(rest) - 1
-    return (rest_title and mine_lower) or (rest_lower and mine_title and len(mine) > 1)
+    # Only a lower-case copy beside a Title Case rest: a capitalised copy beside a lower-case rest is
+    # usually a name ("Django Admin action for exporting rows").
+    return all(w[0].isupper() for w in rest) and any(w[0].islower() for w in mine)
 
 
 def _all_words(text: str, phrase: str) -> list[tuple[int, int]]:
