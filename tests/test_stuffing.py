@@ -15,6 +15,7 @@ from unspin.readers import read_path
 
 SEED = Path(__file__).resolve().parents[1] / "input" / "lower-back-pain-after-running.txt"
 ORDER = ["parse", "stuffing", "rewrite"]
+KEYPHRASE = "container herb garden"
 
 CLEAN = """How to Plant a Container Herb Garden
 
@@ -193,7 +194,8 @@ def test_a_phrase_splitting_a_construction_is_removed(
 ) -> None:
     """The words the phrase separates belong together without it."""
     stuffed = CLEAN.replace(original, wedged, 1)
-    doc = _run(ctx, Document(path=None, source=stuffed), Settings(unsafe_fixes=True))
+    # The keyphrase is given: one wedged copy of an inferred phrase would be read as a topic term.
+    doc = _run(ctx, Document(path=None, source=stuffed), Settings(unsafe_fixes=True, keyphrase=KEYPHRASE))
     at = stuffed.index(wedged) + wedged.index("container")
     (finding,) = [f for f in _stuffing(doc) if f.start == at]
     features = finding.evidence["features"]
@@ -208,7 +210,7 @@ def test_a_noun_after_the_phrase_keeps_its_adjective_and_fills_the_slot(ctx: Con
     sentence's own noun, so the phrase completes nothing; a noun that only the parse without the phrase
     reads as one ("a [KP] walks") does not count."""
     stuffed = CLEAN.replace("a bright windowsill", "a bright container herb garden windowsill", 1)
-    doc = _run(ctx, Document(path=None, source=stuffed), Settings(unsafe_fixes=True))
+    doc = _run(ctx, Document(path=None, source=stuffed), Settings(unsafe_fixes=True, keyphrase=KEYPHRASE))
     at = stuffed.index("a bright container") + len("a bright ")
     (finding,) = [f for f in _stuffing(doc) if f.start == at]
     assert "fills_slot" not in finding.evidence["features"]
@@ -229,7 +231,7 @@ def test_a_noun_after_the_phrase_keeps_its_adjective_and_fills_the_slot(ctx: Con
 def test_a_lower_case_keyphrase_in_a_title_case_heading_is_removed(ctx: Context) -> None:
     """Judged by its line, the heading is not the keyphrase alone: the case decides."""
     stuffed = CLEAN.replace("## Planting and Care", "## container herb garden Care")
-    doc = _run(ctx, Document(path=None, source=stuffed))
+    doc = _run(ctx, Document(path=None, source=stuffed), Settings(keyphrase=KEYPHRASE))
     finding = next(f for f in _stuffing(doc) if f.evidence["location"] == "heading")
     assert finding.evidence["features"]["case_mismatch"] == 1.0
     assert "whole_sentence" not in finding.evidence["features"]
@@ -356,3 +358,19 @@ def test_an_inferred_topic_term_with_one_odd_copy_is_not_reported(ctx: Context) 
     stuffed = _stuffed().split("\n", 1)[1].lstrip("\n")
     many = _run(ctx, Document(path=None, source=stuffed))
     assert many.keyphrase == "container herb garden" and len(_stuffing(many)) >= 4
+
+
+@pytest.mark.slow
+def test_a_copy_in_a_sentence_with_inline_code_is_not_judged(ctx: Context) -> None:
+    from unspin.readers import read_text
+
+    text = CLEAN.replace(
+        "Every pot needs drainage holes.",
+        "Every pot needs `drain()` container herb garden drainage holes.",
+        1,
+    )
+    doc = _run(ctx, read_text(text, "md"), Settings(keyphrase="container herb garden"))
+    start = text.index("`drain()` container herb garden") + len("`drain()` ")
+    occurrence = next(o for o in doc.analysis["stuffing"]["occurrences"] if o["start"] == start)
+    assert occurrence["verdict"] == "natural" and "code, a link or markup" in occurrence["reasons"][0]
+    assert not [f for f in _stuffing(doc) if f.start == start]

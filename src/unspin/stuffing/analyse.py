@@ -259,7 +259,7 @@ def finish(
         doc.add(_wedged_finding(doc, item.occurrence, item, judge, choice.phrase, trusted, introduced))
     for occ in state.occurrences:
         if occ.location == "title":
-            occ.reasons = ["in the title: judged by STUF003, never removed"]
+            occ.reasons = ["in the title: judged by STUF003 and STUF004, removed only as an unsafe fix"]
     _density(state, kp, cfg, analysis)
     analysis["occurrences"] = [o.as_dict() for o in state.occurrences]
     _title(state, choice.phrase, analysis)

@@ -334,11 +334,10 @@ class Judge:
         ]
         if not any(w[:1].islower() for w in own):
             return
-        others = [
-            ctx.text[t.start : t.end]
-            for t in ctx.tokens
-            if line_start <= t.start < line_end and not (occ.start <= t.start < occ.end)
-        ]
+        line = [t for t in ctx.tokens if line_start <= t.start < line_end]
+        # The heading's first word is capitalised in sentence case too ("Almost facet counts"): it says
+        # nothing about Title Case.
+        others = [ctx.text[t.start : t.end] for t in line[1:] if not (occ.start <= t.start < occ.end)]
         content = [w for w in others if w.lower() not in self.function_words]
         if content and sum(w[0].isupper() for w in content) >= 0.6 * len(content) and len(content) >= 1:
             features["case_mismatch"] = 1.0
