@@ -253,7 +253,7 @@ def finish(
             item.occurrence.verdict = "natural"
             item.occurrence.reasons = [TOPIC_TERM_REASON]
         wedged = []
-    trusted = _trusted(state)
+    trusted = _trusted(state) and _mostly_wedged(state, cfg["classify"])
     introduced = _introduced(state)
     for item in wedged:
         doc.add(_wedged_finding(doc, item.occurrence, item, judge, choice.phrase, trusted, introduced))
@@ -282,6 +282,17 @@ def _topic_term(state: DocState, cfg: dict[str, Any]) -> bool:
     return len(wedged) < int(cfg["inferred_min_wedged"]) or len(wedged) < float(
         cfg["inferred_min_share"]
     ) * len(whole)
+
+
+def _mostly_wedged(state: DocState, cfg: dict[str, Any]) -> bool:
+    """Whether an inferred keyphrase's copies are mostly wedged, as in a stuffed text (a given keyphrase
+    always passes). A text that uses its own term, often as a name ("Open Culture Data"), has some copies
+    that read oddly beside many natural ones; removing them is left to the editor."""
+    if state.choice.source != "inferred":
+        return True
+    whole = [p for p in state.pending if p.words is None]
+    wedged = [p for p in whole if p.occurrence.verdict == "wedged"]
+    return bool(whole) and len(wedged) >= float(cfg["inferred_safe_share"]) * len(whole)
 
 
 def _introduced(state: DocState) -> bool:

@@ -159,7 +159,9 @@ def tacked_keyphrase(title: str, keyphrase: str, minor: frozenset[str]) -> dict[
             continue
         joined = title[cut:start] if side == "end" else title[end:cut]
         reason = None
-        if _all_words(rest, keyphrase):
+        if _all_words(rest, keyphrase) and side == "end":
+            # A title may open with its subject as a label and name it again ("Open Culture Data: The First
+            # Step towards Open Culture Data in …"); a copy tacked on at the end repeats it for nothing.
             reason = "repeated"
         elif _case_differs(title[start:end], rest_words, minor):
             reason = "case"
