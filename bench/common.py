@@ -13,6 +13,7 @@ from typing import Any
 
 from bench import lm_spinner, thesauri
 from bench.spinner import Spinner, SpunArticle, derive_seed, spinner_named
+from bench.stuffer import stuff
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO / "bench" / "corpus"
@@ -22,6 +23,8 @@ CACHE = REPO / ".unspin-cache" / "bench" / "spun"
 SEED_ARTICLE = REPO / "input" / "lower-back-pain-after-running.txt"
 RATES = (0.08, 0.12, 0.15)
 THESAURI = ("moby", "wordnet")
+# Who wedges the keyphrase: the spinner itself, or bench/stuffer.py with placement rules of its own.
+WEDGERS = ("spinner", "stuffer")
 # Spinner code and data: a change to any of them invalidates cached spun versions.
 SPINNER_FILES = (
     "spinner.py",
@@ -96,10 +99,12 @@ class SpunVersion:
     thesaurus: str
     rate: float
     spun: SpunArticle
+    wedger: str = "spinner"
 
     @property
     def key(self) -> str:
-        return f"{self.article.slug}.{self.thesaurus}.{self.rate:g}"
+        tail = "" if self.wedger == "spinner" else f".{self.wedger}"
+        return f"{self.article.slug}.{self.thesaurus}.{self.rate:g}{tail}"
 
 
 def spun_versions(
@@ -108,8 +113,12 @@ def spun_versions(
     rates: Iterable[float] = RATES,
     seed: int = 1,
     cache: Path | None = CACHE,
+    wedger: str = "spinner",
 ) -> Iterator[SpunVersion]:
-    """Every article × thesaurus × rate, spun with a seed derived from all four; cached on disk."""
+    """Every article × thesaurus × rate, spun with a seed derived from all four; cached on disk. With
+    ``wedger="stuffer"`` the spinner's keyphrase wedges are replaced by bench/stuffer.py's."""
+    if wedger not in WEDGERS:
+        raise ValueError(f"unknown wedger {wedger!r}; choose from {', '.join(WEDGERS)}")
     fingerprint = _spinner_fingerprint()
     spinners: dict[str, Spinner] = {}
     for article in articles:
@@ -126,7 +135,9 @@ def spun_versions(
                     spun = spinners[name].spin(article.text, article.keyphrase, version_seed, rate)
                     spun.meta["slug"] = article.slug
                     _store(cache, key, spun)
-                yield SpunVersion(article, name, rate, spun)
+                if wedger == "stuffer":
+                    spun = stuff(spun, article.keyphrase, version_seed)
+                yield SpunVersion(article, name, rate, spun, wedger)
 
 
 def _frozen(name: str, article: Article, rate: float, seed: int) -> SpunArticle | None:
@@ -166,11 +177,12 @@ class Runner:
         unsafe_fixes: bool = False,
         share_with: Runner | None = None,
         fast: bool = False,
+        skip_stages: tuple[str, ...] = (),
     ):
         from unspin.config import Settings
         from unspin.pipeline import Context, Pipeline
 
-        disabled = () if grammar else ("grammar",)
+        disabled = (() if grammar else ("grammar",)) + tuple(skip_stages)
         self.settings = Settings(
             disabled_stages=disabled, unsafe_fixes=unsafe_fixes, fast=fast, require_model=not fast
         )

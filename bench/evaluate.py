@@ -38,6 +38,7 @@ from bench.common import (
     RESULTS,
     SEED_ARTICLE,
     THESAURI,
+    WEDGERS,
     Article,
     Runner,
     SpunVersion,
@@ -268,12 +269,16 @@ def evaluate(
     infer_keyphrase: bool = False,
     seed_article: Path | None = SEED_ARTICLE,
     fast: bool = False,
+    wedger: str = "spinner",
+    skip_stages: tuple[str, ...] = (),
 ) -> dict[str, Any]:
     """Run the benchmark and return its results (summaries per fix mode, and per-document records)."""
     say = progress or (lambda _msg: None)
     started = time.perf_counter()
     cache = CACHE if use_cache else None
-    versions = list(spun_versions(articles, tuple(thesaurus_names), tuple(rates), seed, cache=cache))
+    versions = list(
+        spun_versions(articles, tuple(thesaurus_names), tuple(rates), seed, cache=cache, wedger=wedger)
+    )
     spin_seconds = time.perf_counter() - started
     say(f"{len(versions)} spun versions of {len(articles)} articles ready in {spin_seconds:.1f} s")
     modes = ["safe", "unsafe"] if unsafe_fixes else ["safe"]
@@ -282,7 +287,13 @@ def evaluate(
     runners: list[Runner] = []
     try:
         for mode in modes:
-            runner = Runner(grammar=grammar, unsafe_fixes=mode == "unsafe", share_with=first, fast=fast)
+            runner = Runner(
+                grammar=grammar,
+                unsafe_fixes=mode == "unsafe",
+                share_with=first,
+                fast=fast,
+                skip_stages=skip_stages,
+            )
             runners.append(runner)
             first = first or runner
             t0 = time.perf_counter()
@@ -322,6 +333,8 @@ def evaluate(
         "grammar": grammar,
         "engine": "trigram (--fast)" if fast else "contextual",
         "keyphrase": "inferred" if infer_keyphrase else "given",
+        "wedger": wedger,
+        "skipped_stages": list(skip_stages),
         "spin_seconds": round(spin_seconds, 2),
         "total_seconds": round(time.perf_counter() - started, 2),
         "peak_rss_mb": round(peak_rss_mb(), 1),
@@ -369,7 +382,10 @@ def markdown(results: dict[str, Any]) -> str:
         "",
         f"{meta['articles']} articles ({', '.join(meta['splits'])}), thesauri {', '.join(meta['thesauri'])}, "
         f"rates {', '.join(f'{r:g}' for r in meta['rates'])}, seed {meta['seed']}, "
-        f"grammar {'on' if meta['grammar'] else 'off'}, spin engine {meta.get('engine', 'trigram')}; "
+        f"grammar {'on' if meta['grammar'] else 'off'}, spin engine {meta.get('engine', 'trigram')}, "
+        f"keyphrase wedged by the {meta.get('wedger', 'spinner')}"
+        + (f", stages skipped: {', '.join(meta['skipped_stages'])}" if meta.get("skipped_stages") else "")
+        + "; "
         f"{meta['total_seconds']:.0f} s, "
         f"peak RSS {meta['peak_rss_mb']:.0f} MB.",
     ]
@@ -426,6 +442,14 @@ def main(argv: list[str] | None = None) -> int:
         "--out", type=Path, help="results JSON (default bench/results/evaluate-SPLIT[-nogrammar].json)"
     )
     parser.add_argument("--no-write", action="store_true", help="print the tables only")
+    parser.add_argument(
+        "--wedger", choices=WEDGERS, default="spinner", help="who wedges the keyphrase (bench/stuffer.py)"
+    )
+    parser.add_argument(
+        "--skip-stages",
+        default="",
+        help="comma-separated stages to leave out (e.g. spin for stuffing-only runs; recorded)",
+    )
     args = parser.parse_args(argv)
 
     articles = load_corpus(args.corpus, args.split, args.limit)
@@ -443,11 +467,18 @@ def main(argv: list[str] | None = None) -> int:
         infer_keyphrase=args.infer_keyphrase,
         progress=lambda msg: print(msg, file=sys.stderr),
         fast=args.fast,
+        wedger=args.wedger,
+        skip_stages=tuple(s.strip() for s in args.skip_stages.split(",") if s.strip()),
     )
     table = markdown(results)
     print(table)
     if not args.no_write:
-        suffix = ("-nogrammar" if args.no_grammar else "") + ("-fast" if args.fast else "")
+        suffix = (
+            ("-nogrammar" if args.no_grammar else "")
+            + ("-fast" if args.fast else "")
+            + ("" if args.wedger == "spinner" else f"-{args.wedger}")
+            + "".join(f"-no{s.strip()}" for s in args.skip_stages.split(",") if s.strip())
+        )
         out = args.out or RESULTS / f"evaluate-{args.split}{suffix}.json"
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps(results, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 import re
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import pytest
 
 from bench import thesauri
 from bench.spinner import EDIT_TYPES, Spinner, SpunArticle, _inflect, load_config, main
+from bench.stuffer import Stuffer, stuff
 
 KEYPHRASE = "winter garden care tips"
 ARTICLE = """Winter Garden Care Tips for Small Yards
@@ -194,3 +196,30 @@ def test_frequent_pick_prefers_everyday_synonyms():
 def test_unknown_pick_is_refused():
     with pytest.raises(ValueError, match="unknown pick"):
         load_config().with_pick("random")
+
+
+def test_stuffer_replaces_the_spinner_wedges_and_its_gold_edits_revert_exactly() -> None:
+    spun = Spinner(thesauri.load("moby")).spin(ARTICLE, KEYPHRASE, seed=3, rate=0.12)
+    for seed in range(1, 9):
+        stuffed = stuff(spun, KEYPHRASE, seed)
+        assert stuffed.revert() == ARTICLE
+        for edit in stuffed.edits:
+            assert stuffed.text[edit.spun_start : edit.spun_end] == edit.spun_text
+        # The spinner's spin edits survive unchanged; only the stuffing is the stuffer's.
+        assert [e.spun_text for e in stuffed.edits if e.type == "spin"] == [
+            e.spun_text for e in spun.edits if e.type == "spin"
+        ]
+        wedges = [e for e in stuffed.edits if e.type == "stuffing"]
+        assert len(wedges) == len(stuffed.meta["stuffer"]["styles"]) >= 2
+        assert all(not e.orig_text and e.spun_text.strip() for e in wedges)
+
+
+def test_stuffer_partial_phrases_are_first_or_last_words_without_small_ends() -> None:
+    stuffer = Stuffer("how to crate train a puppy", random.Random(1))
+    assert stuffer.parts() == [
+        ("how", "to", "crate"),
+        ("train", "a", "puppy"),
+        ("how", "to", "crate", "train"),
+        ("crate", "train", "a", "puppy"),
+    ]
+    assert Stuffer("history of the bicycle", random.Random(1)).parts() == []

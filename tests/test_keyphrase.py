@@ -80,3 +80,21 @@ def test_ngram_counts_do_not_cross_punctuation() -> None:
     counts = ngram_counts(text, word_tokens(text), 4)
     assert counts[("apples", "green")] == 1
     assert counts[("red", "apples")] == 2
+
+
+def test_inferred_keyphrase_keeps_a_question_lead_and_the_whole_phrase() -> None:
+    text = (
+        "How to Repot a Snake Plant Without Fuss\n\n"
+        "Knowing how to repot a snake plant saves it. Snake plant roots fill a pot fast, and a snake plant "
+        "needs room. Learn how to repot a snake plant in spring. Water the snake plant after repotting. "
+        "The plant settles in a week.\n"
+    )
+    title_end = text.index("\n")
+    tokens = [t for t in word_tokens(text) if t.start > title_end]
+    # "repot a snake plant" and "snake plant" repeat more often; the search phrase is the whole question.
+    assert infer(text, tokens, text[:title_end]).phrase == "how to repot a snake plant"
+    causes = (
+        "What causes ocean tides? The Moon. What causes ocean tides to change? The Sun. Ocean tides vary. "
+        "What causes ocean tides in lakes? Nothing much."
+    )
+    assert infer(causes, word_tokens(causes), None).phrase == "what causes ocean tides"

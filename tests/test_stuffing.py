@@ -15,6 +15,7 @@ from unspin.readers import read_path
 
 SEED = Path(__file__).resolve().parents[1] / "input" / "lower-back-pain-after-running.txt"
 ORDER = ["parse", "stuffing", "rewrite"]
+KEYPHRASE = "container herb garden"
 
 CLEAN = """How to Plant a Container Herb Garden
 
@@ -140,8 +141,14 @@ def test_clean_article_keeps_every_natural_occurrence(ctx: Context) -> None:
 @pytest.mark.slow
 def test_wedged_occurrences_in_an_unseen_article_are_removed(ctx: Context) -> None:
     stuffed = _stuffed()
-    doc = _run(ctx, Document(path=None, source=stuffed))
-    assert doc.keyphrase == "container herb garden"
+    # Inferred, the phrase has 7 wedged copies beside 4 natural ones: all are reported, none is removed
+    # by default (a text that uses its own term has as many odd-looking copies).
+    inferred = _run(ctx, Document(path=None, source=stuffed))
+    assert inferred.keyphrase == "container herb garden"
+    assert len(_stuffing(inferred)) == len(WEDGES)
+    assert not [f for f in _stuffing(inferred) if f.applied]
+    # Given (front matter or settings), the wedged copies are removed.
+    doc = _run(ctx, Document(path=None, source=stuffed), Settings(keyphrase=KEYPHRASE))
     wedged = _stuffing(doc)
     found = {stuffed[max(0, f.start - 30) : f.end + 10] for f in wedged}
     assert len(wedged) == len(WEDGES), found
@@ -193,7 +200,8 @@ def test_a_phrase_splitting_a_construction_is_removed(
 ) -> None:
     """The words the phrase separates belong together without it."""
     stuffed = CLEAN.replace(original, wedged, 1)
-    doc = _run(ctx, Document(path=None, source=stuffed), Settings(unsafe_fixes=True))
+    # The keyphrase is given: one wedged copy of an inferred phrase would be read as a topic term.
+    doc = _run(ctx, Document(path=None, source=stuffed), Settings(unsafe_fixes=True, keyphrase=KEYPHRASE))
     at = stuffed.index(wedged) + wedged.index("container")
     (finding,) = [f for f in _stuffing(doc) if f.start == at]
     features = finding.evidence["features"]
@@ -208,7 +216,7 @@ def test_a_noun_after_the_phrase_keeps_its_adjective_and_fills_the_slot(ctx: Con
     sentence's own noun, so the phrase completes nothing; a noun that only the parse without the phrase
     reads as one ("a [KP] walks") does not count."""
     stuffed = CLEAN.replace("a bright windowsill", "a bright container herb garden windowsill", 1)
-    doc = _run(ctx, Document(path=None, source=stuffed), Settings(unsafe_fixes=True))
+    doc = _run(ctx, Document(path=None, source=stuffed), Settings(unsafe_fixes=True, keyphrase=KEYPHRASE))
     at = stuffed.index("a bright container") + len("a bright ")
     (finding,) = [f for f in _stuffing(doc) if f.start == at]
     assert "fills_slot" not in finding.evidence["features"]
@@ -229,7 +237,7 @@ def test_a_noun_after_the_phrase_keeps_its_adjective_and_fills_the_slot(ctx: Con
 def test_a_lower_case_keyphrase_in_a_title_case_heading_is_removed(ctx: Context) -> None:
     """Judged by its line, the heading is not the keyphrase alone: the case decides."""
     stuffed = CLEAN.replace("## Planting and Care", "## container herb garden Care")
-    doc = _run(ctx, Document(path=None, source=stuffed))
+    doc = _run(ctx, Document(path=None, source=stuffed), Settings(keyphrase=KEYPHRASE))
     finding = next(f for f in _stuffing(doc) if f.evidence["location"] == "heading")
     assert finding.evidence["features"]["case_mismatch"] == 1.0
     assert "whole_sentence" not in finding.evidence["features"]
@@ -238,9 +246,10 @@ def test_a_lower_case_keyphrase_in_a_title_case_heading_is_removed(ctx: Context)
 
 @pytest.mark.slow
 def test_cleaning_is_idempotent(ctx: Context) -> None:
-    first = _run(ctx, Document(path=None, source=_stuffed()))
-    second = _run(ctx, Document(path=None, source=first.clean_text or ""))
-    assert _stuffing(second) == []
+    given = Settings(keyphrase=KEYPHRASE)
+    first = _run(ctx, Document(path=None, source=_stuffed()), given)
+    second = _run(ctx, Document(path=None, source=first.clean_text or ""), given)
+    assert _stuffing(first) and _stuffing(second) == []
     assert second.clean_text == first.clean_text
 
 
@@ -296,8 +305,79 @@ def test_a_keyphrase_inferred_from_repeats_alone_never_gets_safe_removals() -> N
 
     root = Path(__file__).resolve().parents[1]
     text = (root / "bench" / "corpus" / "articles" / "how-photosynthesis-works.txt").read_text("utf-8")
+    # Without its title line (the title holds the whole keyphrase, which inference then finds).
+    text = text.split("\n", 1)[1].lstrip("\n")
     doc = clean_text(text, settings=Settings(disabled_stages=("grammar",)))
     assert doc.analysis["stuffing"]["keyphrase"]["source"] == "inferred"
     assert doc.keyphrase == "carbon dioxide"
     assert not [f for f in doc.findings if f.rule == "STUF001" and f.applied]
     assert doc.clean_text.count("carbon dioxide") == text.count("carbon dioxide")
+
+
+@pytest.mark.slow
+def test_a_keyphrase_tacked_onto_the_title_is_reported_and_removed_only_as_unsafe(ctx: Context) -> None:
+    from unspin import api
+
+    real = "How to Plant a Container Herb Garden"
+    stuffed = CLEAN.replace(real, real + " | container herb garden", 1)
+    for unsafe in (False, True):
+        settings = Settings(disabled_stages=("grammar",), unsafe_fixes=unsafe)
+        ctx.settings = settings
+        doc = api.clean_text(stuffed, settings=settings, ctx=ctx)
+        (finding,) = _stuffing(doc, "STUF004")
+        assert finding.fix is not None and finding.fix.applicability.value == "unsafe"
+        assert stuffed[finding.start : finding.end] == " | container herb garden"
+        assert finding.evidence["reason"] == "repeated" and finding.evidence["title"] == real
+        assert finding.applied is unsafe
+        assert _stuffing(doc, "STUF003") == []
+        title = (doc.structure or {}).get("title")
+        assert title == (real if unsafe else real + " | container herb garden")
+    # A real title that holds the keyphrase once is left alone.
+    clean = api.clean_text(CLEAN, settings=Settings(disabled_stages=("grammar",)), ctx=ctx)
+    assert _stuffing(clean, "STUF004") == []
+
+
+@pytest.mark.slow
+def test_a_wedged_part_of_the_keyphrase_is_reported_and_never_removed_safely(ctx: Context) -> None:
+    stuffed = CLEAN.replace("that may mean every", "that may herb garden mean every", 1)
+    doc = _run(ctx, Document(path=None, source=stuffed), Settings(keyphrase="container herb garden"))
+    (finding,) = [f for f in _stuffing(doc) if f.evidence.get("partial")]
+    assert stuffed[finding.start : finding.end] == "herb garden"
+    assert finding.evidence["partial"] == "herb garden"
+    assert finding.fix is not None and finding.fix.applicability.value == "unsafe" and not finding.applied
+    # Density and the score's inputs count whole copies only.
+    assert doc.analysis["stuffing"]["score_inputs"]["occurrences"] == 4
+
+
+@pytest.mark.slow
+def test_an_inferred_topic_term_with_one_odd_copy_is_not_reported(ctx: Context) -> None:
+    """Without a title or front matter the phrase is inferred: one odd copy among natural ones is the
+    text's own term; a text with copy after copy wedged is still stuffing."""
+    body = CLEAN.split("\n", 1)[1].lstrip("\n")
+    once = body.replace("raise the pots on feet", "raise the pots container herb garden on feet", 1)
+    doc = _run(ctx, Document(path=None, source=once))
+    assert doc.analysis["stuffing"]["keyphrase"]["source"] == "inferred"
+    assert _stuffing(doc) == []
+    odd = next(
+        o for o in doc.analysis["stuffing"]["occurrences"] if "on feet" in once[o["end"] : o["end"] + 8]
+    )
+    assert odd["verdict"] == "natural" and "topic term" in odd["reasons"][0]
+    stuffed = _stuffed().split("\n", 1)[1].lstrip("\n")
+    many = _run(ctx, Document(path=None, source=stuffed))
+    assert many.keyphrase == "container herb garden" and len(_stuffing(many)) >= 4
+
+
+@pytest.mark.slow
+def test_a_copy_in_a_sentence_with_inline_code_is_not_judged(ctx: Context) -> None:
+    from unspin.readers import read_text
+
+    text = CLEAN.replace(
+        "Every pot needs drainage holes.",
+        "Every pot needs `drain()` container herb garden drainage holes.",
+        1,
+    )
+    doc = _run(ctx, read_text(text, "md"), Settings(keyphrase="container herb garden"))
+    start = text.index("`drain()` container herb garden") + len("`drain()` ")
+    occurrence = next(o for o in doc.analysis["stuffing"]["occurrences"] if o["start"] == start)
+    assert occurrence["verdict"] == "natural" and "code, a link or markup" in occurrence["reasons"][0]
+    assert not [f for f in _stuffing(doc) if f.start == start]

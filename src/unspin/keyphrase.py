@@ -151,6 +151,33 @@ def _well_formed(gram: tuple[str, ...]) -> bool:
     )
 
 
+def _keyphrase_shaped(gram: tuple[str, ...]) -> bool:
+    """Well formed, or a well-formed phrase after a question lead ("how to", "what", "why", …)."""
+    if _well_formed(gram):
+        return True
+    leads = frozenset(discovery_settings()["lead_words"])
+    if gram[0] not in leads:
+        return False
+    rest = gram[2:] if gram[:2] == ("how", "to") else gram[1:]
+    return (len(rest) >= 2 and _well_formed(rest)) or (len(rest) == 1 and rest[0] not in function_words())
+
+
+def _widest(best: tuple[str, ...], scored: list[tuple[float, tuple[str, ...], int, bool]]) -> tuple[str, ...]:
+    """The longest candidate that holds the best one and is nearly as frequent (see ``extension_share``)."""
+    share = float(discovery_settings()["extension_share"])
+    top = next(item for item in scored if item[1] == best)
+    text = " " + " ".join(best) + " "
+    wider = [
+        gram
+        for _, gram, count, in_title in scored
+        if len(gram) > len(best)
+        and text in " " + " ".join(gram) + " "
+        and count >= share * top[2]
+        and (in_title or not top[3])
+    ]
+    return max(wider, key=lambda g: (len(g), g), default=best)
+
+
 def infer(body: str, body_tokens: list[WordToken], title: str | None) -> KeyphraseChoice:
     """Infer the keyphrase from the title and the longest frequently repeated n-grams of the body."""
     cfg = discovery_settings()
@@ -159,7 +186,7 @@ def infer(body: str, body_tokens: list[WordToken], title: str | None) -> Keyphra
     title_words = " " + " ".join(phrase_words(title)) + " " if title else ""
     scored: list[tuple[float, tuple[str, ...], int, bool]] = []
     for gram, count in counts.items():
-        if not _well_formed(gram):
+        if not _keyphrase_shaped(gram):
             continue
         in_title = bool(title_words) and (" " + " ".join(gram) + " ") in title_words
         needed = int(cfg["min_repeats_in_title"] if in_title else cfg["min_repeats"])
@@ -176,7 +203,7 @@ def infer(body: str, body_tokens: list[WordToken], title: str | None) -> Keyphra
     ]
     if not top:
         return KeyphraseChoice(None, "none", candidates)
-    best = top[0][1]
+    best = _widest(top[0][1], scored)
     return KeyphraseChoice(" ".join(best), "inferred", candidates, variants(counts, best))
 
 

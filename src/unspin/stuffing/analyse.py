@@ -25,7 +25,7 @@ from unspin.keyphrase import (
 from unspin.stuffing.density import content_words, stuffing_inputs, yoast_density, yoast_matches
 from unspin.stuffing.occurrences import Context, Judge, Occurrence
 from unspin.stuffing.repair import Removal, removal
-from unspin.stuffing.title import heading_spans, judge_title, title_span
+from unspin.stuffing.title import heading_spans, judge_title, tacked_keyphrase, title_span
 
 _BAND_RANK = {"under": 0, "good": 1, "over": 2, "way-over": 3}
 # A line that begins a block of its own: blank, a heading, a list item, a quote or a table row.
@@ -44,6 +44,7 @@ class Pending:
     without_gap: int
     previous_end: int | None
     without_shift: int = 0  # characters the removal takes out of the text after the gap
+    words: tuple[str, ...] | None = None  # a partial occurrence's own words (None: the whole keyphrase)
 
     @property
     def with_text(self) -> str:
@@ -95,7 +96,54 @@ def prepare(doc: Document, parsed: Any, settings: Any) -> DocState:
         if location != "title":
             state.pending.append(_pending(prose, parsed, occ, previous_end))
         previous_end = j
+    if _trusted(state):
+        _partial_occurrences(state, kp, headings)
     return state
+
+
+def keyphrase_parts(kp: tuple[str, ...]) -> list[tuple[str, ...]]:
+    """The keyphrase's first or last words that stuffers wedge on their own ("how to crate", "snake
+    plant"), longest first: two words or more, neither end a function word, or a question lead's opening."""
+    stop = function_words()
+    parts = []
+    for size in range(len(kp) - 1, 1, -1):
+        for part in (kp[:size], kp[-size:]):
+            opening = part[:2] == ("how", "to") and len(part) > 2
+            if part[-1] in stop or (part[0] in stop and not opening and part[0] not in _LEADS):
+                continue
+            if part not in parts:
+                parts.append(part)
+    return parts
+
+
+_LEADS = frozenset({"what", "why", "when", "where", "which", "who"})
+
+
+def _partial_occurrences(state: DocState, kp: tuple[str, ...], headings: list[Span]) -> None:
+    """Occurrences of the keyphrase's parts outside its whole occurrences and the title, judged like them
+    but marked ``partial``: a part is also the article's own topic words, so its removal is never safe."""
+    prose = state.doc.prose
+    tokens = state.tokens
+    taken = [o.token_range for o in state.occurrences]
+    found: list[Occurrence] = []
+    for part in keyphrase_parts(kp):
+        for i, j in find_phrase(prose, tokens, part):
+            if any(i < b and a < j for a, b in taken):
+                continue
+            start, end = tokens[i].start, tokens[j - 1].end
+            where = Span(start, end)
+            if state.title is not None and state.title.contains(where):
+                continue
+            location = "heading" if any(h.contains(where) for h in headings) else "body"
+            occ = Occurrence(start, end, (i, j), location)
+            occ.facts["partial"] = " ".join(part)
+            taken.append((i, j))
+            found.append(occ)
+    for occ in sorted(found, key=lambda o: o.start):
+        state.occurrences.append(occ)
+        pending = _pending(prose, state.parsed, occ, None)
+        pending.words = tuple(str(occ.facts["partial"]).split())
+        state.pending.append(pending)
 
 
 def keyphrase_head(nlp: Any, phrase: str | None) -> str | None:
@@ -180,7 +228,7 @@ def finish(
         ctx = Context(
             text=doc.prose,
             tokens=state.tokens,
-            keyphrase=kp,
+            keyphrase=item.words or kp,
             occurrence=item.occurrence,
             previous_occurrence_end=item.previous_end,
             with_sentence=sentence,
@@ -192,16 +240,79 @@ def finish(
             capitalised_share=capitalised,
             head=state.head,
         )
-        judge.judge(ctx)
         occ = item.occurrence
-        if occ.verdict == "wedged":
-            doc.add(_wedged_finding(doc, occ, item, judge, choice.phrase, _trusted(state)))
+        if doc.is_protected(sentence.start_char, sentence.end_char):
+            # Code, a link or markup is blanked inside the sentence: the parse and the LM read holes, and
+            # a copy next to one looks wedged when it is not. Such a copy is not judged.
+            occ.verdict = "natural"
+            occ.reasons = [PROTECTED_REASON]
+            continue
+        judge.judge(ctx)
+        if item.words is not None and occ.p_wedged < float(cfg["classify"]["partial_min"]):
+            # A part of the keyphrase is mostly the article's own words: it takes more to call it wedged.
+            occ.verdict = "natural"
+    wedged = [item for item in state.pending if item.occurrence.verdict == "wedged"]
+    if wedged and _topic_term(state, cfg["classify"]):
+        for item in wedged:
+            item.occurrence.verdict = "natural"
+            item.occurrence.reasons = [TOPIC_TERM_REASON]
+        wedged = []
+    trusted = _trusted(state) and _mostly_wedged(state, cfg["classify"])
+    introduced = _introduced(state)
+    for item in wedged:
+        doc.add(_wedged_finding(doc, item.occurrence, item, judge, choice.phrase, trusted, introduced))
     for occ in state.occurrences:
         if occ.location == "title":
-            occ.reasons = ["in the title: judged by STUF003, never removed"]
+            occ.reasons = ["in the title: judged by STUF003 and STUF004, removed only as an unsafe fix"]
     _density(state, kp, cfg, analysis)
     analysis["occurrences"] = [o.as_dict() for o in state.occurrences]
     _title(state, choice.phrase, analysis)
+
+
+PROTECTED_REASON = "not judged: its sentence holds code, a link or markup that the parse cannot read"
+TOPIC_TERM_REASON = (
+    "the keyphrase is inferred and few of its copies look wedged: a topic term the text uses, not stuffing"
+)
+
+
+def _topic_term(state: DocState, cfg: dict[str, Any]) -> bool:
+    """Whether an inferred keyphrase is the text's own topic term rather than a stuffed phrase: stuffing
+    wedges copy after copy, while a topic term's copies are natural and a misjudged one stands alone. A
+    given keyphrase (settings, front matter) is never treated so: its copies are judged one by one."""
+    if state.choice.source != "inferred":
+        return False
+    whole = [p for p in state.pending if p.words is None]
+    wedged = [p for p in whole if p.occurrence.verdict == "wedged"]
+    return len(wedged) < int(cfg["inferred_min_wedged"]) or len(wedged) < float(
+        cfg["inferred_min_share"]
+    ) * len(whole)
+
+
+def _mostly_wedged(state: DocState, cfg: dict[str, Any]) -> bool:
+    """Whether an inferred keyphrase's copies are mostly wedged, as in a stuffed text (a given keyphrase
+    always passes). A text that uses its own term, often as a name ("Open Culture Data"), has some copies
+    that read oddly beside many natural ones; removing them is left to the editor."""
+    if state.choice.source != "inferred":
+        return True
+    whole = [p for p in state.pending if p.words is None]
+    wedged = [p for p in whole if p.occurrence.verdict == "wedged"]
+    return bool(whole) and len(wedged) >= float(cfg["inferred_safe_share"]) * len(whole)
+
+
+def _introduced(state: DocState) -> bool:
+    """Whether the title, a heading or the first paragraph names the keyphrase: then it is the article's
+    subject, and a copy is removed safely only where its sentence is broken with it."""
+    if not state.choice.phrase:
+        return False
+    kp = tuple(state.choice.phrase.split())
+    prose = state.doc.prose
+    body_start = state.title.end if state.title is not None else 0
+    first = re.search(r"\S[\s\S]*?(?=\n[ \t]*\n|\Z)", prose[body_start:])
+    spans = [] if first is None else [(body_start + first.start(), body_start + first.end())]
+    spans += [(h.start, h.end) for h in heading_spans(state.doc, state.title)]
+    if state.title is not None:
+        spans.append((state.title.start, state.title.end))
+    return any(find_phrase(prose, word_tokens(prose, a, b), kp) for a, b in spans)
 
 
 def _trusted(state: DocState) -> bool:
@@ -218,9 +329,12 @@ def _trusted(state: DocState) -> bool:
 
 
 def _wedged_finding(
-    doc: Document, occ: Occurrence, item: Pending, judge: Judge, phrase: str, trusted: bool
+    doc: Document, occ: Occurrence, item: Pending, judge: Judge, phrase: str, trusted: bool, introduced: bool
 ) -> Any:
-    applicability = Applicability.SAFE if trusted and judge.safe(occ) else Applicability.UNSAFE
+    partial = item.words is not None
+    # The article's own subject is removed safely only where the sentence is broken with it.
+    safe = trusted and not partial and judge.safe(occ, broken_only=introduced)
+    applicability = Applicability.SAFE if safe else Applicability.UNSAFE
     edit = item.removal.edit
     sentence = item.sentence
     reads = item.without_text.strip()
@@ -239,6 +353,10 @@ def _wedged_finding(
     evidence["reads"] = reads
     reason = occ.reasons[0] if occ.reasons else "does not fit its sentence"
     message = f'Keyphrase "{phrase}" is wedged into the sentence: it {reason}'
+    if partial:
+        message = (
+            f'Part "{occ.facts["partial"]}" of keyphrase "{phrase}" is wedged into the sentence: it {reason}'
+        )
     return rules.finding(
         "STUF001", occ.start, occ.end, message, confidence=occ.p_wedged, fix=fix, evidence=evidence
     )
@@ -246,7 +364,7 @@ def _wedged_finding(
 
 def _capitalised_share(parsed: Any, occurrences: list[Occurrence]) -> float:
     """Share of sentences whose first word is capitalised (sentences that an occurrence starts excluded)."""
-    starts = {o.start for o in occurrences}
+    starts = {o.start for o in occurrences}  # partial occurrences included: they may start sentences too
     total = capital = 0
     for sent in parsed.sents:
         first = next((t for t in sent if t.is_alpha), None)
@@ -264,7 +382,7 @@ def _density(state: DocState, kp: tuple[str, ...], cfg: dict[str, Any], analysis
     sentences = _sentence_words(state)
     matches = yoast_matches(sentences, content)
     yoast = yoast_density(len(state.body_tokens), matches, len(content), cfg["density"])
-    body = [o for o in state.occurrences if o.location != "title"]
+    body = [o for o in state.occurrences if o.location != "title" and "partial" not in o.facts]
     occurrence_sentences = [_sentence_index(state.parsed, o.start) for o in body]
     body_start = state.title.end if state.title else 0
     inputs = stuffing_inputs(
@@ -312,8 +430,27 @@ def _title(state: DocState, phrase: str, analysis: dict[str, Any]) -> None:
         analysis["title"] = None
         return
     text = doc.prose[title.start : title.end]
-    verdict = judge_title(text, phrase)
-    analysis["title"] = {"text": text, "start": title.start, "end": title.end, "tacked_on": verdict}
+    tacked = tacked_keyphrase(text, phrase, function_words())
+    verdict = judge_title(text, phrase) if tacked is None else None
+    analysis["title"] = {
+        "text": text,
+        "start": title.start,
+        "end": title.end,
+        "tacked_on": verdict,
+        "keyphrase_tacked": tacked,
+    }
+    if tacked is not None:
+        start, end = title.start + tacked["start"], title.start + tacked["end"]
+        why = {
+            "repeated": "the title holds it already",
+            "case": "its case differs from the title's",
+            "separator": "it follows a separator at the end",
+        }[tacked["reason"]]
+        message = (
+            f'Keyphrase "{phrase}" is tacked onto the title ({why}); the title reads: "{tacked["title"]}"'
+        )
+        fix = Fix((Edit(start, end, ""),), Applicability.UNSAFE)
+        doc.add(rules.finding("STUF004", start, end, message, confidence=0.8, fix=fix, evidence=tacked))
     if verdict is None:
         return
     fix = Fix.replace(title.start, title.end, verdict["suggestion"], Applicability.UNSAFE)

@@ -232,6 +232,8 @@ class Judge:
         self._parse(ctx, features, reasons)
         self._fluency(ctx, features, reasons)
         self._gate_position_lm(ctx, features, reasons)
+        if "partial" in occ.facts:
+            features["partial"] = 1.0
         occ.p_wedged, signals = self.score(features)
         occ.signals = signals
         occ.facts["features"] = {k: round(v, 3) for k, v in features.items()}
@@ -248,11 +250,12 @@ class Judge:
         total = float(self.cfg["bias"]) + sum(signals.values())
         return 1.0 / (1.0 + math.exp(-total)), signals
 
-    def safe(self, occ: Occurrence) -> bool:
+    def safe(self, occ: Occurrence, broken_only: bool = False) -> bool:
         """A removal is safe when the verdict is very confident (``safe_alone``), or confident and backed by
         strong evidence: a copy or a boundary, or a broken dependency that the LM rank or a second parse
-        fact confirms."""
-        if occ.p_wedged >= float(self.cfg["safe_alone"]):
+        fact confirms. With ``broken_only`` (the article's own subject term) the confidence alone is not
+        enough: the sentence must be broken with it."""
+        if occ.p_wedged >= float(self.cfg["safe_alone"]) and not broken_only:
             return True
         if occ.p_wedged < float(self.cfg["safe_min"]):
             return False
@@ -274,6 +277,12 @@ class Judge:
         if ctx.previous_occurrence_end == i and tuple(left) == kp:
             features["repeat"] = 1.0
             reasons["repeat"] = "repeats the keyphrase right after another copy of it"
+            return
+        if tuple(right) == kp:
+            # Two copies side by side: the second one is the repeat and is removed; removing both would take
+            # the sentence's own mention with it.
+            features["followed_by_copy"] = 1.0
+            reasons["followed_by_copy"] = "another copy follows it directly and is the one to remove"
             return
         best: tuple[int, int, int] | None = None
         for split in range(1, len(kp)):
@@ -336,11 +345,10 @@ class Judge:
         ]
         if not any(w[:1].islower() for w in own):
             return
-        others = [
-            ctx.text[t.start : t.end]
-            for t in ctx.tokens
-            if line_start <= t.start < line_end and not (occ.start <= t.start < occ.end)
-        ]
+        line = [t for t in ctx.tokens if line_start <= t.start < line_end]
+        # The heading's first word is capitalised in sentence case too ("Almost facet counts"): it says
+        # nothing about Title Case.
+        others = [ctx.text[t.start : t.end] for t in line[1:] if not (occ.start <= t.start < occ.end)]
         content = [w for w in others if w.lower() not in self.function_words]
         if content and sum(w[0].isupper() for w in content) >= 0.6 * len(content) and len(content) >= 1:
             features["case_mismatch"] = 1.0

@@ -128,6 +128,91 @@ def judge_title(title: str, keyphrase: str) -> dict[str, Any] | None:
     return None
 
 
+# A separator between two titles: a bar or dash with spaces around it, or a colon ("get-graphql-schema" has
+# none).
+_SEPARATOR = re.compile(r"\s[|–—-]\s|:\s|\|")
+
+
+def tacked_keyphrase(title: str, keyphrase: str, minor: frozenset[str]) -> dict[str, Any] | None:
+    """A copy of the keyphrase tacked onto the start or the end of a real title: the span to remove (with
+    its joiner) and why. The rest must be a title of its own (a content word), and the copy must show it
+    does not belong there: the rest holds the keyphrase too ("How to Crate Train a Puppy Step by Step how
+    to crate train a puppy"), it is in lower case after a Title Case rest ("Lisbon Travel Notes weekend in
+    lisbon on a budget"),
+    or it follows a separator at the end ("Our Travel Notes | weekend in Lisbon on a budget")."""
+    spans = _all_words(title, keyphrase)
+    if not spans:
+        return None
+    for start, end, side in ((*spans[-1], "end"), (*spans[0], "start")):
+        if side == "end":
+            cut = _joiner_start(title, start)
+            rest, tail = title[:cut], title[end:].strip()
+            if tail:
+                continue
+        else:
+            cut = _joiner_end(title, end)
+            rest, tail = title[cut:], title[:start].strip()
+            if tail:
+                continue
+        rest_words = re.findall(r"[^\W\d_][\w'’]*", rest)
+        if not any(w.lower() not in minor for w in rest_words):
+            continue
+        joined = title[cut:start] if side == "end" else title[end:cut]
+        reason = None
+        if _all_words(rest, keyphrase) and side == "end":
+            # A title may open with its subject as a label and name it again ("Open Culture Data: The First
+            # Step towards Open Culture Data in …"); a copy tacked on at the end repeats it for nothing.
+            reason = "repeated"
+        elif _case_differs(title[start:end], rest_words, minor):
+            reason = "case"
+        elif side == "end" and _SEPARATOR.search(joined):
+            reason = "separator"
+        if reason is None:
+            continue
+        remove = (cut, end) if side == "end" else (start, cut)
+        return {"start": remove[0], "end": remove[1], "side": side, "reason": reason, "title": rest.strip()}
+    return None
+
+
+def _joiner_start(title: str, start: int) -> int:
+    """Where the joiner in front of ``start`` begins (spaces and one separator)."""
+    i = start
+    while i > 0 and title[i - 1] in " \t":
+        i -= 1
+    if i > 0 and title[i - 1] in "|:–—-":
+        i -= 1
+        while i > 0 and title[i - 1] in " \t":
+            i -= 1
+    return i
+
+
+def _joiner_end(title: str, end: int) -> int:
+    i = end
+    while i < len(title) and title[i] in " \t":
+        i += 1
+    if i < len(title) and title[i] in "|:–—-":
+        i += 1
+        while i < len(title) and title[i] in " \t":
+            i += 1
+    return i
+
+
+def _case_differs(copy: str, rest_words: list[str], minor: frozenset[str]) -> bool:
+    """A Title Case rest with a lower-case copy, or the other way round (content words only)."""
+    rest = [w for w in rest_words if w.lower() not in minor]
+    mine = [w for w in re.findall(r"[^\W\d_][\w'’]*", copy) if w.lower() not in minor]
+    if len(rest) < 2 or not mine:
+        return False
+    # Only a lower-case copy beside a Title Case rest: a capitalised copy beside a lower-case rest is
+    # usually a name ("Django Admin action for exporting rows").
+    return all(w[0].isupper() for w in rest) and any(w[0].islower() for w in mine)
+
+
+def _all_words(text: str, phrase: str) -> list[tuple[int, int]]:
+    pattern = r"(?<![^\W_])" + r"[\s-]+".join(map(re.escape, phrase.split())) + r"(?![^\W_])"
+    return [(m.start(), m.end()) for m in re.finditer(pattern, text, re.IGNORECASE)]
+
+
 def _find_words(text: str, phrase: str) -> tuple[int, int] | None:
     match = re.search(r"(?<![^\W_])" + r"[\s-]+".join(map(re.escape, phrase.split())) + r"(?![^\W_])", text)
     return (match.start(), match.end()) if match else None
