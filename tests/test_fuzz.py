@@ -22,7 +22,7 @@ pytestmark = pytest.mark.slow
 NO_GRAMMAR = Settings(disabled_stages=("grammar",), cache=False)
 # Deterministic in CI (a failure reproduces), no example database written into the repository.
 FUZZ = settings(
-    max_examples=150,
+    max_examples=60,
     deadline=None,
     derandomize=True,
     database=None,
@@ -60,7 +60,7 @@ def test_every_format_keeps_the_invariants(no_grammar_ctx: Context, document: tu
     fuzz_documents.check_document(text, fmt, NO_GRAMMAR, no_grammar_ctx)
 
 
-@settings(FUZZ, max_examples=40)
+@settings(FUZZ, max_examples=12)
 @given(document=fuzz_documents.documents())
 def test_with_grammar_checks(
     no_grammar_ctx: Context, grammar_settings: Settings, document: tuple[str, str]
