@@ -251,7 +251,11 @@ def check_document(text: str, fmt: str, settings: Any, ctx: Any) -> Outcome:
                 assert not cut, f"an applied fix cuts into a protected span: {finding}"
     for kept in protected_before:
         if kept.strip().startswith("```"):
-            assert kept.strip("\n") in md_text, "a code block changed on its way to the clean Markdown"
+            # Outputs end lines with "\n" (a CR or CRLF in the source becomes one): compare line by line.
+            lines = "\n".join(kept.strip().splitlines())
+            assert lines in "\n".join(md_text.splitlines()), (
+                "a code block changed on its way to the clean Markdown"
+            )
 
     out = io.StringIO()
     result = FileResult(name, doc, list(doc.findings))

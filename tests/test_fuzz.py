@@ -52,7 +52,7 @@ def languagetool_url() -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def grammar_settings(languagetool_url: str) -> Settings:
-    return Settings(cache=False, languagetool={"url": languagetool_url, "mode": "required"})
+    return Settings().with_overrides(cache=False, languagetool={"url": languagetool_url, "mode": "required"})
 
 
 @FUZZ
