@@ -8,7 +8,7 @@ Every example goes through :func:`tests.fuzz_documents.check_document` (the same
 refusals, finding offsets, lines and columns, protected spans, schema and SARIF validity, idempotence).
 A failing example does not stop the run: it is counted by the first line of its message and kept (up to
 20 per kind) in ``bench/results/fuzz.json``; the summary is ``bench/results/fuzz.md``. Results are written
-every 250 examples, so an interrupted run still leaves its figures. Exit status 1 if any example failed.
+every 25 examples, so an interrupted run still leaves its figures. Exit status 1 if any example failed.
 """
 
 from __future__ import annotations
@@ -44,6 +44,8 @@ class Tally:
         self.findings = 0
         self.spin_refires = 0
         self.examples_with_spin_refires = 0
+        self.other_refires = 0
+        self.examples_with_other_refires = 0
         self.failures: Counter[str] = Counter()
         self.samples: dict[str, list[dict[str, Any]]] = {}
         self.started = time.perf_counter()
@@ -65,6 +67,8 @@ class Tally:
         self.findings += outcome.findings
         self.spin_refires += outcome.spin_refires
         self.examples_with_spin_refires += bool(outcome.spin_refires)
+        self.other_refires += outcome.other_refires
+        self.examples_with_other_refires += bool(outcome.other_refires)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -80,6 +84,8 @@ class Tally:
             "findings": self.findings,
             "examples_with_spin_refires": self.examples_with_spin_refires,
             "spin_refires": self.spin_refires,
+            "examples_with_other_refires": self.examples_with_other_refires,
+            "other_refires": self.other_refires,
             "failed_examples": sum(self.failures.values()),
             "failures": dict(self.failures.most_common()),
             "samples": self.samples,
@@ -103,6 +109,8 @@ class Tally:
             f"- failed examples: {data['failed_examples']:,}",
             f"- examples where cleaning the clean output applied spin repairs again: "
             f"{self.examples_with_spin_refires:,} ({self.spin_refires:,} repairs)",
+            f"- examples where it applied other fixes again: {self.examples_with_other_refires:,} "
+            f"({self.other_refires:,} fixes)",
         ]
         lines += [f"  - {count:,} × {kind}" for kind, count in self.failures.most_common()]
         (RESULTS / f"{name}.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -152,7 +160,7 @@ def main(argv: list[str] | None = None) -> int:
                     f"{time.perf_counter() - tally.started:,.0f} s",
                     flush=True,
                 )
-            if tally.examples % 250 == 0:
+            if tally.examples % 25 == 0:
                 tally.write(args.results)
 
         try:

@@ -103,11 +103,12 @@ def test_languagetool_killed_mid_batch_is_restarted_once_then_skipped(tmp_path, 
     assert result.problems == []
     assert _complete_pairs(out) == {p.stem for p in inputs}
     docs = {p.stem: json.loads((out / f"{p.stem}.json").read_text("utf-8")) for p in inputs}
-    # Articles 1 and 2 were checked (2 by the restarted server); 3 was not, and says why.
-    assert "grammar" not in docs["tea"]["skipped"] and "grammar" in docs["tea"]["analysis"]
-    assert "grammar" not in docs["bread"]["skipped"] and "grammar" in docs["bread"]["analysis"]
-    reason = docs["bicycles"]["skipped"]["grammar"]
-    assert "restart" in reason
+    # Processed in sorted order: the first was checked, the second by the restarted server; the third
+    # found it dead again (one restart only) and says why.
+    first, second, third = sorted(docs)
+    for name in (first, second):
+        assert "grammar" not in docs[name]["skipped"] and "grammar" in docs[name]["analysis"], name
+    assert "LanguageTool" in docs[third]["skipped"]["grammar"]
     assert "grammar checks skipped" in capsys.readouterr().err
     assert not lt_server._LIVE, "a server was left running"
 

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 import fuzz_documents
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 
 from unspin.config import Settings
 from unspin.pipeline import Context
@@ -22,10 +22,12 @@ pytestmark = pytest.mark.slow
 NO_GRAMMAR = Settings(disabled_stages=("grammar",), cache=False)
 # Deterministic in CI (a failure reproduces), no example database written into the repository.
 FUZZ = settings(
-    max_examples=150,
+    max_examples=60,
     deadline=None,
     derandomize=True,
     database=None,
+    # Shrinking would re-run the whole pipeline hundreds of times; the failing example is reported as found.
+    phases=[Phase.explicit, Phase.generate],
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example],
 )
 
@@ -50,7 +52,7 @@ def languagetool_url() -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def grammar_settings(languagetool_url: str) -> Settings:
-    return Settings(cache=False, languagetool={"url": languagetool_url, "mode": "required"})
+    return Settings().with_overrides(cache=False, languagetool={"url": languagetool_url, "mode": "required"})
 
 
 @FUZZ
@@ -60,7 +62,7 @@ def test_every_format_keeps_the_invariants(no_grammar_ctx: Context, document: tu
     fuzz_documents.check_document(text, fmt, NO_GRAMMAR, no_grammar_ctx)
 
 
-@settings(FUZZ, max_examples=40)
+@settings(FUZZ, max_examples=12)
 @given(document=fuzz_documents.documents())
 def test_with_grammar_checks(
     no_grammar_ctx: Context, grammar_settings: Settings, document: tuple[str, str]

@@ -78,8 +78,8 @@ class Settings:
     fast: bool = False
     # Exit 2 when the contextual model is not installed (default: warn and take the trigram path).
     require_model: bool = False
-    # Larger files are refused (exit 2, one line naming this limit). Time grows linearly with size: about
-    # two minutes a megabyte without grammar checks on a two-core machine (README, "Reliability").
+    # Larger files are refused (exit 2, one line naming this limit) before they are read. Time grows
+    # linearly with size; a file at this limit is minutes of work (README, "Reliability").
     max_bytes: int = 2_000_000
 
     @property
