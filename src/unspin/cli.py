@@ -384,7 +384,10 @@ def rules(
             typer.echo(json.dumps(rule.as_dict(), indent=2))
             return
         typer.echo(f"{rule.code} ({rule.name}) — {rule.summary}")
-        typer.echo(f"category: {rule.category.value}, severity: {rule.severity.value}, fix: {rule.fix}\n")
+        severity = rule.severity.value
+        if rule.error_confidence is not None:
+            severity += f" (error at confidence >= {rule.error_confidence:g})"
+        typer.echo(f"category: {rule.category.value}, severity: {severity}, fix: {rule.fix}\n")
         for heading, text in (
             ("What it does", rule.what),
             ("Why is this bad?", rule.why),
