@@ -209,11 +209,17 @@ def verdict_key(name: str, row: dict[str, Any]) -> str:
     return f"{name}:{row['line']}:{row['rule']}:{row['before']}->{row['after']}"
 
 
-def load_verdicts(path: Path = VERDICTS) -> dict[str, dict[str, str]]:
+def near_key(name: str, row: dict[str, Any]) -> str:
+    return f"{name}:{row['line']}:{row['lt_rule']}:{row['text']}"
+
+
+def load_verdicts(path: Path = VERDICTS, table: str = "fix") -> dict[str, dict[str, str]]:
+    """A person's verdicts: ``table`` "fix" for applied fixes, "near" for grammar findings beside protected
+    text (verdict "real": not caused by masking)."""
     if not path.is_file():
         return {}
-    table = tomllib.loads(path.read_text(encoding="utf-8"))
-    return {entry["key"]: entry for entry in table.get("fix", [])}
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    return {entry["key"]: entry for entry in data.get(table, [])}
 
 
 # ------------------------------------------------------------------------------------------------- run
@@ -286,6 +292,52 @@ def summarise(reports: list[FileReport], verdicts: dict[str, dict[str, str]]) ->
     return {"genres": rows, "fixes": fixes}
 
 
+def from_results(datas: list[dict[str, Any]], verdicts: dict[str, dict[str, str]]) -> dict[str, Any]:
+    """Results JSON files (of disjoint genres, e.g. runs split by ``--genre``) as one summary, with today's
+    verdicts and with the files failing a default check recomputed from every spin and stuffing finding's
+    confidence under today's rule data (``error_confidence``)."""
+    from unspin import rules
+
+    genres: dict[str, dict[str, Any]] = {}
+    fixes: list[dict[str, Any]] = []
+    flagged: list[dict[str, Any]] = []
+    near: list[dict[str, Any]] = []
+    for data in datas:
+        genres.update({name: dict(g) for name, g in data["genres"].items() if name != "all"})
+        fixes += data["fixes"]
+        flagged += data["spin_and_stuffing"]
+        near += data["near_protected"]
+    for g in genres.values():
+        g.update(wrong=0, unjudged=0, failing_check=[])
+    for fx in fixes:
+        entry = verdicts.get(fx["key"], {})
+        fx.update(verdict=entry.get("verdict", "unjudged"), note=entry.get("note", ""))
+        genres[fx["genre"]]["wrong"] += fx["verdict"] == "wrong"
+        genres[fx["genre"]]["unjudged"] += fx["verdict"] == "unjudged"
+    errors: dict[tuple[str, str], set[str]] = {}
+    for row in flagged:
+        severity = rules.get(row["rule"]).severity_at(row["confidence"])
+        row["severity"] = severity.value
+        if severity.value == "error":
+            errors.setdefault((row["genre"], row["file"]), set()).add(f"{row['rule']} (error)")
+    for (genre, name), codes in sorted(errors.items()):
+        genres[genre]["failing_check"].append(f"{name}: {', '.join(sorted(codes))}")
+    total: dict[str, Any] = {"files": 0, "words": 0, "findings": Counter(), "safe_fixes": 0, "wrong": 0,
+                             "unjudged": 0, "failing_check": [], "near_protected": 0, "protected_touched": 0,
+                             "protected_changed": 0}  # fmt: skip
+    for g in genres.values():
+        for key in total:
+            total[key] = total[key] + (Counter(g[key]) if key == "findings" else g[key])
+    total["findings"] = {c: total["findings"][c] for c in CATEGORIES}
+    per = 1000.0 / max(1, total["words"])
+    total["per_1000"] = {c: round(total["findings"][c] * per, 2) for c in CATEGORIES}
+    total["per_1000"]["spin+stuffing"] = round(
+        (total["findings"]["spin"] + total["findings"]["stuffing"]) * per, 2
+    )
+    return {"genres": {**dict(sorted(genres.items())), "all": total}, "fixes": fixes, "near_protected": near,
+            "spin_and_stuffing": flagged}  # fmt: skip
+
+
 def near_protected_rows(reports: list[FileReport]) -> list[dict[str, Any]]:
     return [{"genre": r.genre, "file": r.name, **row} for r in reports for row in r.near_protected]
 
@@ -296,6 +348,7 @@ def flagged_rows(reports: list[FileReport]) -> list[dict[str, Any]]:
 
 def render_markdown(summary: dict[str, Any], meta: dict[str, Any], near: list[dict[str, Any]]) -> str:
     rows = summary["genres"]
+    near_verdicts = load_verdicts(table="near")
     lines = [
         f"# Clean prose (do no harm){' — CI subset' if meta['subset'] else ''}",
         "",
@@ -358,11 +411,20 @@ def render_markdown(summary: dict[str, Any], meta: dict[str, Any], near: list[di
         lines.append("No fix was applied.")
     lines += ["", "## Grammar findings next to protected text", ""]
     if near:
-        lines += ["| genre | file:line | LT rule | text | protected | context |", "|---|---|---|---|---|---|"]
+        lines += [
+            "Verdicts (`[[near]]` in the verdicts file): `real` is a finding about the prose itself, not one "
+            "that masking invented.",
+            "",
+            "| genre | file:line | LT rule | text | protected | context | verdict |",
+            "|---|---|---|---|---|---|---|",
+        ]
         for n in near:
+            entry = near_verdicts.get(near_key(n["file"], n), {})
+            verdict = entry.get("verdict", "unjudged")
+            note = f" — {entry['note']}" if entry.get("note") else ""
             lines.append(
                 f"| {n['genre']} | {n['file']}:{n['line']} | {n['lt_rule']} | {_cell(n['text'])} | "
-                f"{_cell(n['protected'])} | {_cell(n['context'])} |"
+                f"{_cell(n['protected'])} | {_cell(n['context'])} | **{verdict}**{note} |"
             )
     else:
         lines.append("None.")
@@ -387,13 +449,29 @@ def main(argv: list[str] | None = None) -> int:
         "--out", help="results path without extension (default bench/results/clean-prose[-subset])"
     )
     parser.add_argument("--no-write", action="store_true", help="print the Markdown table, write nothing")
+    parser.add_argument(
+        "--from-results",
+        nargs="+",
+        metavar="JSON",
+        help="write the results again from these results files (runs of disjoint genres) with today's "
+        "verdicts and rule data, without running unspin",
+    )
     args = parser.parse_args(argv)
 
-    files = corpus_files(corpus_dir(args.corpus), args.subset, tuple(args.genre))
-    reports, meta = run(files)
-    meta.update(subset=args.subset, revision=revision(), genres=args.genre or "all")
-    summary = summarise(reports, load_verdicts())
-    near = near_protected_rows(reports)
+    if args.from_results:
+        datas = [json.loads(Path(p).read_text(encoding="utf-8")) for p in args.from_results]
+        data = from_results(datas, load_verdicts())
+        meta = {**datas[0]["meta"], "seconds": sum(d["meta"]["seconds"] for d in datas)}
+        meta["peak_rss_mb"] = max(d["meta"]["peak_rss_mb"] for d in datas)
+        meta["runs"] = [d["meta"] for d in datas]
+        summary = {"genres": data["genres"], "fixes": data["fixes"]}
+        near, flagged = data["near_protected"], data["spin_and_stuffing"]
+    else:
+        files = corpus_files(corpus_dir(args.corpus), args.subset, tuple(args.genre))
+        reports, meta = run(files)
+        meta.update(subset=args.subset, revision=revision(), genres=args.genre or "all")
+        summary = summarise(reports, load_verdicts())
+        near, flagged = near_protected_rows(reports), flagged_rows(reports)
     text = render_markdown(summary, meta, near)
     if args.no_write:
         print(text)
@@ -401,7 +479,7 @@ def main(argv: list[str] | None = None) -> int:
     out = Path(args.out) if args.out else RESULTS / ("clean-prose-subset" if args.subset else "clean-prose")
     out.parent.mkdir(parents=True, exist_ok=True)
     out.with_suffix(".md").write_text(text, encoding="utf-8")
-    data = {"meta": meta, **summary, "near_protected": near, "spin_and_stuffing": flagged_rows(reports)}
+    data = {"meta": meta, **summary, "near_protected": near, "spin_and_stuffing": flagged}
     out.with_suffix(".json").write_text(
         json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8"
     )

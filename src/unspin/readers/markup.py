@@ -87,7 +87,8 @@ def inline_spans(text: str, start: int, end: int, *, table: bool = False) -> lis
                 spans.append((match.start(), match.end()))
     for pattern in (_INLINE_LINK, _REF_LINK):
         for match in pattern.finditer(text, start, end):
-            if free(match.start(), match.end()):
+            # Link text may hold code ("[`Vec`](url)"): only the brackets and the target must be free.
+            if free(match.start(1), match.end(1)) and free(match.start(3), match.end(3)):
                 spans.append((match.start(1), match.end(1)))
                 spans.append((match.start(3), match.end(3)))
     for a, b in url_spans(text, start, end):
