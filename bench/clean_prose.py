@@ -15,6 +15,7 @@ findings right next to protected text (listed for reading).
     python -m bench.clean_prose                 # whole corpus -> bench/results/clean-prose.{md,json}
     python -m bench.clean_prose --subset        # the CI subset (tests/test_clean_prose.py) -> …-subset.*
     python -m bench.clean_prose --genre essays --no-write
+    python -m bench.clean_prose --jobs 2        # two processes (the peak memory is per process)
 """
 
 from __future__ import annotations
@@ -251,6 +252,29 @@ def run(files: list[tuple[str, Path]], batch: int = 8) -> tuple[list[FileReport]
     return reports, meta
 
 
+def run_parallel(files: list[tuple[str, Path]], jobs: int) -> tuple[list[FileReport], dict[str, Any]]:
+    """:func:`run` in ``jobs`` processes (each with its own models and LanguageTool server), files dealt
+    out in turn; the reports come back in corpus order."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    if jobs <= 1:
+        return run(files)
+    started = time.perf_counter()
+    groups = [files[i::jobs] for i in range(jobs)]
+    with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
+        results = list(pool.map(run, groups))
+    order = {(genre, path.name): i for i, (genre, path) in enumerate(files)}
+    reports = sorted((r for found, _ in results for r in found), key=lambda r: order[(r.genre, r.name)])
+    meta = {
+        "seconds": round(time.perf_counter() - started, 1),
+        "peak_rss_mb": max(m["peak_rss_mb"] for _, m in results),
+        "fail_level": results[0][1]["fail_level"],
+        "jobs": jobs,
+    }
+    return reports, meta
+
+
 def summarise(reports: list[FileReport], verdicts: dict[str, dict[str, str]]) -> dict[str, Any]:
     genres: dict[str, dict[str, Any]] = {}
     fixes: list[dict[str, Any]] = []
@@ -449,6 +473,7 @@ def main(argv: list[str] | None = None) -> int:
         "--out", help="results path without extension (default bench/results/clean-prose[-subset])"
     )
     parser.add_argument("--no-write", action="store_true", help="print the Markdown table, write nothing")
+    parser.add_argument("--jobs", type=int, default=1, help="processes (each runs its own LanguageTool)")
     parser.add_argument(
         "--from-results",
         nargs="+",
@@ -468,7 +493,7 @@ def main(argv: list[str] | None = None) -> int:
         near, flagged = data["near_protected"], data["spin_and_stuffing"]
     else:
         files = corpus_files(corpus_dir(args.corpus), args.subset, tuple(args.genre))
-        reports, meta = run(files)
+        reports, meta = run_parallel(files, args.jobs)
         meta.update(subset=args.subset, revision=revision(), genres=args.genre or "all")
         summary = summarise(reports, load_verdicts())
         near, flagged = near_protected_rows(reports), flagged_rows(reports)
