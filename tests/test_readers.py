@@ -179,3 +179,11 @@ def test_link_with_code_in_its_text_keeps_brackets_and_target_protected() -> Non
         "`Vec`",
         "](https://doc.rust-lang.org/std/vec/)",
     ]
+
+
+def test_footnote_markers_are_protected() -> None:
+    from unspin.readers.markup import inline_spans
+
+    text = "Spin is old.[^1] See the note.\n[^1]: First seen in 2009."
+    protected = [text[a:b] for a, b in inline_spans(text, 0, len(text))]
+    assert protected == ["[^1]", "[^1]:"]
