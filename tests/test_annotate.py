@@ -43,6 +43,8 @@ def test_code_is_read_as_a_word_with_its_sound_or_the_written_article() -> None:
     assert interpretation("`User`", "make an ") == CONSONANT_WORD
     assert interpretation("`usize`", "holding a ") == CONSONANT_WORD
     assert interpretation("`fn`", "or an ") == VOWEL_WORD
+    assert interpretation("`-m`", "add a ") == CONSONANT_WORD  # "dash m": a symbol's name comes first
+    assert interpretation("`--encoding`", "add a ") == CONSONANT_WORD
     assert interpretation("https://example.com/a", "see ") == CONSONANT_WORD
 
 

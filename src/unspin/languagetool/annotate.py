@@ -68,8 +68,8 @@ def starts_with_vowel_sound(code: str) -> bool | None:
     Acronyms written in capitals ("SQL", "HTML") are left unknown: authors read them as letters or as a
     word, and either article can be right.
     """
-    if code[:1].isdigit():
-        return None
+    if not code[:1].isalpha():
+        return None  # "8bit", "-m", "--encoding", ".env": the first sound is a number or a symbol's name
     match = _FIRST_WORD.search(code)
     if match is None:
         return None
