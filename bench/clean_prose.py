@@ -493,8 +493,9 @@ def main(argv: list[str] | None = None) -> int:
         near, flagged = data["near_protected"], data["spin_and_stuffing"]
     else:
         files = corpus_files(corpus_dir(args.corpus), args.subset, tuple(args.genre))
+        at = revision()  # before the run: the code that runs is the code checked out now
         reports, meta = run_parallel(files, args.jobs)
-        meta.update(subset=args.subset, revision=revision(), genres=args.genre or "all")
+        meta.update(subset=args.subset, revision=at, genres=args.genre or "all")
         summary = summarise(reports, load_verdicts())
         near, flagged = near_protected_rows(reports), flagged_rows(reports)
     text = render_markdown(summary, meta, near)
