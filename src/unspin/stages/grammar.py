@@ -327,6 +327,9 @@ def _applicability(
         return Applicability.UNSAFE, f"{m.rule_id} is not on the safe-fix allow-list"
     if len(m.replacements) != 1:
         return Applicability.UNSAFE, f"{len(m.replacements)} suggestions: choosing one may change the meaning"
+    allowed = entry.get("replacements")
+    if allowed is not None and m.replacements[0] not in allowed:
+        return Applicability.UNSAFE, f"{m.rule_id} is safe only towards {', '.join(map(repr, allowed))}"
     if entry.get("kind") == "agreement":
         sentence = sentences[id(m)]
         rivals = [
