@@ -94,7 +94,9 @@ def main(argv: list[str] | None = None) -> int:
                 "_gains": gains,
             }
     reference, quantised = results["float32"].pop("_gains"), results["int8"].pop("_gains")
-    agree = sum((a > 0) == (b > 0) for a, b in zip(reference, quantised, strict=True)) / max(1, len(reference))
+    agree = sum((a > 0) == (b > 0) for a, b in zip(reference, quantised, strict=True)) / max(
+        1, len(reference)
+    )
     mean_abs = sum(abs(a - b) for a, b in zip(reference, quantised, strict=True)) / max(1, len(reference))
     summary = {
         "sentences": len(sentences),

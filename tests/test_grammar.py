@@ -101,17 +101,31 @@ def _findings(doc: Document, matches: list[LtMatch], options: GrammarOptions | N
 
 
 def test_single_suggestion_from_allow_list_is_safe() -> None:
-    doc = read_text("It was a error. It was in the the box.")
+    doc = read_text("It was a error. It was in the box,, then.")
     found, _ = _findings(
         doc,
         [
             _match(doc.source, "a", "EN_A_VS_AN", "MISC", ("an",), nth=0),
-            _match(doc.source, "the the", "ENGLISH_WORD_REPEAT_RULE", "MISC", ("the",)),
+            _match(doc.source, ",,", "DOUBLE_PUNCTUATION", "MISC", (",",)),
         ],
     )
     assert [f.fix.applicability for f in found if f.fix] == [Applicability.SAFE, Applicability.SAFE]
     assert {f.rule for f in found} == {"GRAM001"}
     assert found[0].evidence["lt_rule"] == "EN_A_VS_AN" and found[0].evidence["lt_category"] == "MISC"
+
+
+def test_article_fix_is_safe_only_towards_an() -> None:
+    # "an" before a consonant sound is often meant ("an hereditary"); "a" before a vowel is a slip.
+    doc = read_text("It is an hereditary right. It was a error.")
+    slip = doc.source.index(" a error") + 1
+    found, _ = _findings(
+        doc,
+        [
+            _match(doc.source, "an", "EN_A_VS_AN", "MISC", ("a",)),
+            _match(doc.source, "a", "EN_A_VS_AN", "MISC", ("an",), nth=doc.source[:slip].count("a")),
+        ],
+    )
+    assert [f.fix.applicability for f in found if f.fix] == [Applicability.UNSAFE, Applicability.SAFE]
 
 
 def test_several_suggestions_or_unlisted_rule_is_unsafe() -> None:

@@ -121,8 +121,10 @@ def test_grammar_stage_maps_matches_to_source(lt_server: ManagedServer) -> None:
     repeat = by_lt["ENGLISH_WORD_REPEAT_RULE"]
     assert source[repeat.start : repeat.end] == "the the"
     assert repeat.evidence["lt_category"] == "MISC" and repeat.alternatives[0]["text"] == "the"
+    # A doubled word can be meant ("the very ideal ideal"): suggested, not applied by default.
+    assert repeat.fix is not None and repeat.fix.applicability == Applicability.UNSAFE
     assert doc.clean_text is not None
-    assert "We walked to an old house 🏠 and the door was open." in doc.clean_text
+    assert "We walked to an old house 🏠 and the the door was open." in doc.clean_text
     in_edit = [f for f in grammar if f.start <= verb < f.end]
     assert in_edit, "LanguageTool flags the agreement error the edit introduced"
     for f in in_edit:
@@ -140,6 +142,31 @@ def test_protected_markup_is_not_checked(lt_server: ManagedServer) -> None:
     assert [source[f.start : f.end] for f in grammar if f.evidence["lt_rule"] == "EN_A_VS_AN"] == ["a"]
     for f in grammar:
         assert not doc.is_protected(f.start, f.end), (f.evidence["lt_rule"], source[f.start : f.end])
+
+
+def test_articles_before_inline_code_are_read_as_written(lt_server: ManagedServer) -> None:
+    """Code reaches LanguageTool as a word with the code's own first sound (annotated text), so the a/an rule
+    neither "corrects" a right article before code nor misses a wrong one; code stays byte-identical."""
+    source = (
+        "# Lookups\n\n"
+        "Pass an `index` value, then make a `User` object from the row.\n"
+        "It returns an `Option<T>` holding a `usize`, or an `fn` pointer, from a [`Vec`](https://doc.rust-lang.org/std/vec/).\n"
+        "Call **`insert`** on an `i32` or a `u8` key.\n\n"
+        "Store it in a `index` first.\n"
+    )
+    doc = read_text(source, "md")
+    settings = _grammar_settings(lt_server.url)
+    with Context(settings) as ctx:
+        Pipeline(settings, order=("rewrite", "grammar", "finalize")).run([doc], ctx)
+    articles = [f for f in doc.findings if f.evidence.get("lt_rule") == "EN_A_VS_AN"]
+    # Only the real error is reported: "a `index`" reads "a index".
+    assert [(source[f.start : f.end], f.start) for f in articles] == [("a", source.index("a `index` first"))]
+    assert articles[0].fix is not None and articles[0].fix.render(source) == "an"
+    assert doc.clean_text is not None
+    assert "Store it in an `index` first." in doc.clean_text
+    assert doc.clean_text.replace("an `index` first", "a `index` first") == source
+    for f in doc.findings:
+        assert not doc.is_protected(f.start, f.end), (f.rule, source[f.start : f.end])
 
 
 def test_spelling_never_touches_names_or_keyphrase(lt_server: ManagedServer) -> None:

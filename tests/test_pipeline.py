@@ -44,3 +44,26 @@ def test_disabled_stages_are_left_out():
     pipeline = Pipeline(Settings(disabled_stages=("grammar",)))
     assert "grammar" not in [s.name for s in pipeline.stages]
     assert "grammar" in STAGES
+
+
+def test_rewrite_never_changes_part_of_protected_text() -> None:
+    from unspin.config import Settings
+    from unspin.document import Applicability, Category, Finding, Fix, Severity
+    from unspin.pipeline import rewrite
+    from unspin.readers import read_text
+
+    source = "See [the plot](https://example.com/plot) and call `run()` here.\n"
+    doc = read_text(source, "md")
+
+    def safe(piece: str, start_in: int, end_in: int, new: str) -> Finding:
+        at = source.index(piece)
+        fix = Fix.replace(at + start_in, at + end_in, new, Applicability.SAFE)
+        return Finding("TEST", Category.STUFFING, Severity.WARNING, at, at + end_in, "test", 0.9, fix)
+
+    across_link = safe("plot](https", 0, 11, "")  # the link text and half of its target
+    inside_code = safe("run()", 0, 3, "walk")
+    prose = safe("here", 0, 4, "there")
+    doc.findings += [across_link, inside_code, prose]
+    rewrite(doc, Settings())
+    assert not across_link.applied and not inside_code.applied and prose.applied
+    assert doc.clean_text == source.replace("here", "there")

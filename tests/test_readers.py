@@ -164,3 +164,26 @@ def test_markdown_sample_has_what_the_readers_must_handle() -> None:
     assert doc.is_protected(fence, fence + 5)
     url = doc.source.index("https://rsync.samba.org")
     assert doc.prose[url : url + 20].strip() == ""
+
+
+def test_link_with_code_in_its_text_keeps_brackets_and_target_protected() -> None:
+    from unspin.readers.markup import inline_spans
+
+    text = "the [`println!` macro][println] and [`Vec`](https://doc.rust-lang.org/std/vec/) types"
+    protected = [text[a:b] for a, b in inline_spans(text, 0, len(text))]
+    assert protected == [
+        "[",
+        "`println!`",
+        "][println]",
+        "[",
+        "`Vec`",
+        "](https://doc.rust-lang.org/std/vec/)",
+    ]
+
+
+def test_footnote_markers_are_protected() -> None:
+    from unspin.readers.markup import inline_spans
+
+    text = "Spin is old.[^1] See the note.\n[^1]: First seen in 2009."
+    protected = [text[a:b] for a, b in inline_spans(text, 0, len(text))]
+    assert protected == ["[^1]", "[^1]:"]

@@ -394,7 +394,18 @@ def rules(
         if output_format == "json":
             typer.echo(json.dumps(rule.as_dict(), indent=2))
             return
-        typer.echo(rule.explain())
+        typer.echo(f"{rule.code} ({rule.name}) — {rule.summary}")
+        severity = rule.severity.value
+        if rule.error_confidence is not None:
+            severity += f" (error at confidence >= {rule.error_confidence:g})"
+        typer.echo(f"category: {rule.category.value}, severity: {severity}, fix: {rule.fix}\n")
+        for heading, text in (
+            ("What it does", rule.what),
+            ("Why is this bad?", rule.why),
+            ("Example", rule.example),
+            ("Fix safety", rule.fix_safety),
+        ):
+            typer.echo(f"## {heading}\n{text}\n")
         return
     if output_format == "json":
         typer.echo(json.dumps([table[c].as_dict() for c in sorted(table)], indent=2))

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
 from unspin.config import Settings
-from unspin.document import Document, apply_edits, select_fixes
+from unspin.document import Document, Edit, apply_edits, select_fixes
 from unspin.errors import DependencyError, UnspinError
 
 
@@ -116,13 +116,30 @@ DEFAULT_ORDER: tuple[str, ...] = (
 def rewrite(doc: Document, settings: Settings) -> None:
     """Apply the chosen fixes to the source in one pass; record clean text, offset map, applied flags."""
     minimum = settings.fix_applicability
-    chosen = select_fixes(doc.findings, minimum)
+    # Protected text (code, link targets, markup, front matter) stays byte-identical: a fix that would
+    # change part of it is never applied; one that removes it whole (a boilerplate line) may be.
+    candidates = [f for f in doc.findings if f.fix is None or not _cuts_protected(doc, f.fix.edits)]
+    chosen = select_fixes(candidates, minimum)
     edits = [edit for f in chosen for edit in f.fix.edits]  # type: ignore[union-attr]
     for f in doc.findings:
         f.applied = False
     for f in chosen:
         f.applied = True
     doc.clean_text, doc.offset_map = apply_edits(doc.source, edits)
+
+
+def _cuts_protected(doc: Document, edits: tuple[Edit, ...]) -> bool:
+    """Whether an edit changes part of a protected span (inside it, or across one of its ends)."""
+    for edit in edits:
+        for span in doc.protected:
+            if edit.start == edit.end:
+                inside = span.start < edit.start < span.end
+            else:
+                overlaps = edit.start < span.end and span.start < edit.end
+                inside = overlaps and not (edit.start <= span.start and span.end <= edit.end)
+            if inside:
+                return True
+    return False
 
 
 @register_stage

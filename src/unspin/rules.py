@@ -31,6 +31,15 @@ class Rule:
     fix_safety: str
     fix: str = "none"  # fix availability: always | sometimes | none
     status: str = "stable"
+    # A finding whose confidence reaches this is an error, not the rule's default severity: a confident
+    # spin or stuffing finding fails a default `unspin check`, a doubtful one only warns.
+    error_confidence: float | None = None
+
+    def severity_at(self, confidence: float) -> Severity:
+        """The severity of a finding of this rule with ``confidence``."""
+        if self.error_confidence is not None and confidence >= self.error_confidence:
+            return Severity.ERROR
+        return self.severity
 
     def explain(self) -> str:
         """The rule's documentation as Markdown (``unspin rules CODE`` and the language server's hover)."""
@@ -60,6 +69,7 @@ class Rule:
             "fix_safety": self.fix_safety,
             "fix": self.fix,
             "status": self.status,
+            "error_confidence": self.error_confidence,
         }
 
 
@@ -92,11 +102,21 @@ def registry() -> dict[str, Rule]:
                 fix_safety=raw["fix_safety"].strip(),
                 fix=raw.get("fix", "none"),
                 status=raw.get("status", "stable"),
+                error_confidence=_error_confidence(entry.name, raw),
             )
             if rule.code in rules:
                 raise RuleError(f"{entry.name}: duplicate rule code {rule.code}")
             rules[rule.code] = rule
     return rules
+
+
+def _error_confidence(where: str, raw: dict[str, Any]) -> float | None:
+    value = raw.get("error_confidence")
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0.0 < value <= 1.0:
+        raise RuleError(f"{where}: rule {raw['code']} error_confidence must be a number in (0, 1]")
+    return float(value)
 
 
 def get(code: str) -> Rule:
@@ -123,7 +143,7 @@ def finding(
     return Finding(
         rule=code,
         category=rule.category,
-        severity=severity or rule.severity,
+        severity=severity or rule.severity_at(round(float(confidence), 4)),
         start=start,
         end=end,
         message=message,

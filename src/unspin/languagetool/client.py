@@ -7,6 +7,7 @@ One :class:`LanguageToolClient` per process. Every request carries the same para
 from __future__ import annotations
 
 import bisect
+import json
 import threading
 import tomllib
 import urllib.parse
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+from unspin.languagetool.annotate import Part
 from unspin.languagetool.install import LanguageToolUnavailable, data_text
 
 
@@ -109,6 +111,8 @@ class LanguageToolClient:
         except Exception as exc:
             raise LanguageToolUnavailable(f"cannot use the LanguageTool server at {self.url}: {exc}") from exc
         self._tool.disabled_rules = set(disabled_rules(self.extra_disabled))
+        self._fields = request_fields(self.language, self.extra_disabled)
+        self._proxies = proxies
 
     def check(self, text: str) -> list[LtMatch]:
         """All matches in ``text``, with offsets and lengths in Python code points."""
@@ -153,6 +157,52 @@ class LanguageToolClient:
             raise LanguageToolUnavailable(
                 f"LanguageTool stopped answering ({failure}) and failed again after a restart: {exc}"
             ) from exc
+
+    def check_annotated(self, parts: list[Part]) -> tuple[list[LtMatch], list[tuple[int, int]]]:
+        """Matches in annotated text (``data=``), and LanguageTool's sentence ranges ``(start, end)``.
+
+        Offsets are code points into the whole text, markup included (the concatenation of every part's
+        ``text``); a match on what a markup part was read as lies on that markup.
+        """
+        import requests
+
+        text = "".join(p.text for p in parts)
+        data = json.dumps({"annotation": [p.as_json() for p in parts]}, ensure_ascii=False)
+        try:
+            response = requests.post(
+                f"{self.url}/v2/check",
+                data={**self._fields, "data": data},
+                proxies=self._proxies,
+                timeout=300,
+            )
+            response.raise_for_status()
+            answer = response.json()
+        except Exception as exc:
+            raise LanguageToolUnavailable(f"LanguageTool check failed at {self.url}: {exc}") from exc
+        index = _Utf16Index(text)
+
+        def span(start16: int, length16: int) -> tuple[int, int]:
+            return index.to_codepoint(start16), index.to_codepoint(start16 + length16)
+
+        matches = []
+        for m in answer.get("matches", []):
+            start, end = span(m["offset"], m["length"])
+            rule = m.get("rule", {})
+            matches.append(
+                LtMatch(
+                    rule_id=rule.get("id", ""),
+                    category=rule.get("category", {}).get("id", ""),
+                    issue_type=rule.get("issueType", ""),
+                    message=m.get("message", ""),
+                    offset=start,
+                    length=max(0, end - start),
+                    replacements=tuple(r["value"] for r in m.get("replacements", [])),
+                    sentence=m.get("sentence", ""),
+                    short_message=m.get("shortMessage", ""),
+                )
+            )
+        sentences = [span(a, n) for a, n in answer.get("sentenceRanges", [])]
+        return matches, sentences
 
     def close(self) -> None:
         # Remote mode: closing never stops the server (that is ManagedServer's job).

@@ -2,7 +2,7 @@
 
 Readers mark these spans protected (``Document.protect``) so that no stage analyses or rewrites them:
 URLs and e-mail addresses in every format, and in Markdown the syntax itself (heading and list markers,
-emphasis markers, link brackets and targets, inline code, inline HTML and comments).
+emphasis markers, link brackets and targets, inline code, inline HTML and comments, footnote markers).
 """
 
 from __future__ import annotations
@@ -28,6 +28,8 @@ _CODE_SPAN = re.compile(r"(?<!`)(`+)(?!`).+?(?<!`)\1(?!`)", re.DOTALL)
 _HTML_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 _AUTOLINK = re.compile(r"<(?:[a-zA-Z][a-zA-Z0-9+.-]{1,31}:[^\s<>]*|[\w.+-]+@[\w-]+(?:\.[\w-]+)+)>")
 _HTML_TAG = re.compile(r"</?[A-Za-z][\w-]*(?:\s+[^<>]*?)?/?>")
+# Footnote markers "[^1]" and the label of a footnote definition "[^note]:".
+_FOOTNOTE = re.compile(r"\[\^[^\]\s]+\]:?")
 # [text](target "title") and ![alt](src): the brackets and the whole target are markup.
 _INLINE_LINK = re.compile(
     r"(!?\[)((?:[^\[\]]|\[[^\[\]]*\])*)(\]\((?:<[^>]*>|[^()\s]*(?:\([^()\s]*\))?)(?:\s+(?:\"[^\"]*\"|'[^']*'|\([^)]*\)))?\s*\))"
@@ -81,13 +83,14 @@ def inline_spans(text: str, start: int, end: int, *, table: bool = False) -> lis
     def free(a: int, b: int) -> bool:
         return not any(a < y and x < b for x, y in spans)
 
-    for pattern in (_CODE_SPAN, _HTML_COMMENT, _AUTOLINK, _HTML_TAG):
+    for pattern in (_CODE_SPAN, _HTML_COMMENT, _AUTOLINK, _HTML_TAG, _FOOTNOTE):
         for match in pattern.finditer(text, start, end):
             if free(match.start(), match.end()):
                 spans.append((match.start(), match.end()))
     for pattern in (_INLINE_LINK, _REF_LINK):
         for match in pattern.finditer(text, start, end):
-            if free(match.start(), match.end()):
+            # Link text may hold code ("[`Vec`](url)"): only the brackets and the target must be free.
+            if free(match.start(1), match.end(1)) and free(match.start(3), match.end(3)):
                 spans.append((match.start(1), match.end(1)))
                 spans.append((match.start(3), match.end(3)))
     for a, b in url_spans(text, start, end):

@@ -1,7 +1,9 @@
 """The grammar stage: LanguageTool over the repaired text, findings mapped back to source offsets.
 
-It runs after the rewrite step, so it checks ``doc.clean_text`` (spin and stuffing fixes applied) with
-protected spans (front matter, code, markup) blanked, and maps every match through ``doc.offset_map``.
+It runs after the rewrite step, so it checks ``doc.clean_text`` (spin and stuffing fixes applied), sent as
+LanguageTool's annotated text: protected spans (front matter, code, markup) are markup, code is read as a
+placeholder word whose article agreement is right (``languagetool/annotate.py``). Every match is mapped
+through ``doc.offset_map``; a match on protected text is dropped.
 A match wholly inside text unspin did not edit gets a fix on its source span; a match touching edited
 text is reported without one. Which LanguageTool categories become which GRAM code, which rules are
 switched off, and which rules may fix safely is data: ``data/languagetool/policy.toml``.
@@ -25,6 +27,7 @@ from unspin import rules
 from unspin.config import ConfigError
 from unspin.document import Applicability, Document, Finding, Fix, OffsetMap, Span, apply_edits
 from unspin.errors import DependencyError
+from unspin.languagetool.annotate import annotate
 from unspin.languagetool.client import LanguageToolClient, LtMatch, policy, request_fields
 from unspin.languagetool.install import LanguageToolUnavailable
 from unspin.pipeline import Context, register_stage
@@ -171,10 +174,15 @@ def check_document(doc: Document, service: GrammarService, options: GrammarOptio
         clean, offset_map = apply_edits(doc.source, [])
     text, blanked = checkable_text(clean, offset_map, doc.protected)
     matches: list[LtMatch] = []
+    sentences: list[Span] = []
     for start, chunk in paragraph_chunks(text, CHUNK_CHARS):
         if chunk.strip():
-            matches.extend(_shifted(m, start) for m in service.client.check(chunk))
-    findings, kept = matches_to_findings(doc, text, offset_map, matches, blanked, options)
+            # Protected text goes as markup (code read as a word), so its neighbours are checked as written.
+            parts = annotate(clean, blanked, start, start + len(chunk))
+            found, ranges = service.client.check_annotated(parts)
+            matches.extend(_shifted(m, start) for m in found)
+            sentences.extend(Span(a + start, b + start) for a, b in ranges)
+    findings, kept = matches_to_findings(doc, text, offset_map, matches, blanked, options, sentences)
     doc.findings.extend(findings)
     doc.analysis["grammar"] = {
         "languagetool_version": service.version,
@@ -245,13 +253,17 @@ def matches_to_findings(
     matches: list[LtMatch],
     blanked: list[Span],
     options: GrammarOptions,
+    sentence_ranges: list[Span] | None = None,
 ) -> tuple[list[Finding], list[str]]:
-    """Findings for the matches that concern prose, and the spelling matches kept as deliberate words."""
+    """Findings for the matches that concern prose, and the spelling matches kept as deliberate words.
+
+    ``sentence_ranges`` are LanguageTool's sentences (checked-text offsets); without them a match's
+    sentence is found from the sentence text it carries."""
     data = policy()
     safe_rules = {**data["safe"], **{rule: {"kind": "project"} for rule in options.safe_rules}}
     spelling_categories = set(data["spelling"]["categories"])
     relevant = [m for m in matches if m.length > 0 and not _touches(m, blanked)]
-    sentences = _sentence_spans(text, relevant)
+    sentences = _sentence_spans(text, relevant, sentence_ranges or [])
     deliberate = _deliberate_words(doc)
     findings: list[Finding] = []
     kept: list[str] = []
@@ -300,10 +312,15 @@ def _touches(m: LtMatch, blanked: list[Span]) -> bool:
     return any(span.overlaps(probe) for span in blanked)
 
 
-def _sentence_spans(text: str, matches: list[LtMatch]) -> dict[int, Span]:
-    """Each match's sentence span, found from the sentence text LanguageTool returns with it."""
+def _sentence_spans(text: str, matches: list[LtMatch], ranges: list[Span]) -> dict[int, Span]:
+    """Each match's sentence span: the sentence range that holds it, else found from the sentence text
+    LanguageTool returns with it."""
     spans: dict[int, Span] = {}
     for m in matches:
+        holder = next((r for r in ranges if r.start <= m.offset and m.end <= r.end), None)
+        if holder is not None:
+            spans[id(m)] = holder
+            continue
         sentence = m.sentence.strip()
         # The last occurrence that starts at or before the match (rfind's end bounds the whole needle).
         at = text.rfind(sentence, 0, m.offset + len(sentence)) if sentence else -1
@@ -328,6 +345,9 @@ def _applicability(
         return Applicability.UNSAFE, f"{m.rule_id} is not on the safe-fix allow-list"
     if len(m.replacements) != 1:
         return Applicability.UNSAFE, f"{len(m.replacements)} suggestions: choosing one may change the meaning"
+    allowed = entry.get("replacements")
+    if allowed is not None and m.replacements[0] not in allowed:
+        return Applicability.UNSAFE, f"{m.rule_id} is safe only towards {', '.join(map(repr, allowed))}"
     if entry.get("kind") == "agreement":
         sentence = sentences[id(m)]
         rivals = [

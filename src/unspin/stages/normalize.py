@@ -30,7 +30,8 @@ from unspin.pipeline import Context, register_stage
 _MEANINGFUL_FORMAT = {"\u200c", "\u200d", "\u200e", "\u200f", "\u061c"}
 _KEPT_CONTROLS = {"\t", "\n", "\r"}
 
-_SPACE_RUN = re.compile(r"(?<=\S)[ \t\u00a0]{2,}(?=\S)")
+# Not beside a table pipe: spaces there align the columns.
+_SPACE_RUN = re.compile(r"(?<=[^\s|])[ \t\u00a0]{2,}(?=[^\s|])")
 # A space before , ; . ! ? that ends a clause: the mark is followed by a space, a closing quote or
 # bracket, or the end of the line, so ".NET" and " ..." stay untouched. A colon counts only after a
 # word and before a space, so "3 : 2" and " :)" stay too.

@@ -453,7 +453,9 @@ def build_structure(
         rendered = _render_block(block, options)
         if rendered["type"] in ("paragraph", "lead_in"):
             key = " ".join(block.text.split())
-            if _words(key) >= options.duplicate_min_words:
+            # Authored Markdown repeats a paragraph on purpose (a lead-in before each example, the same
+            # directive in two sections); copies that pad an article come from scraped text and pages.
+            if fmt != "md" and _words(key) >= options.duplicate_min_words:
                 if key in seen:
                     duplicates.append(Duplicate(block.start, block.end, key, seen[key]))
                     continue
