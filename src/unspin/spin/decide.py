@@ -194,10 +194,11 @@ def decide_contextual(
         unit.features = judge.repair_features(unit, repair_of.get(id(unit.hit), 0.0))
         unit.repair = settings.repair.probability(unit.features) if unit.features else 0.0
         best = judge.best(unit)
-        if unit.kind == "lexicon" and best is not None and best.lexicon and best.gain > 0:
-            # A curated spinner phrase keeps the confidence its entry earns in the trigram calibration (the
-            # benchmark's spinners produce none, so the contextual repair model never saw one), provided the
-            # contextual model prefers the entry's original too.
+        own = unit.hit is not None and best is not None and best.text == unit.hit.replacement
+        if unit.kind in ("lexicon", "compound") and own and best.gain > 0:
+            # A curated spinner phrase or a rebuilt compound keeps the confidence it earns in the trigram
+            # calibration (the contextual repair model saw too few of them to judge), provided the
+            # contextual model prefers that repair too.
             unit.repair = max(unit.repair, repair_of.get(id(unit.hit), 0.0))
     decisions: list[SpinDecision] = []
     for unit in _without_losing_runs(units):

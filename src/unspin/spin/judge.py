@@ -218,7 +218,9 @@ class ContextualJudge:
                 if first is not None:
                     candidate.left = first.candidate_logprobs.get(alt["text"].split(" ")[0], -30.0)
                 unit.candidates.append(candidate)
-            if len(inside) == 1 and first is not None and hit.kind != "lexicon":
+            # A lexicon entry or a rebuilt compound is its own candidate set: the model's words for the
+            # slot would compete with a curated or structural repair.
+            if len(inside) == 1 and first is not None and hit.kind not in ("lexicon", "compound"):
                 self._add_proposals(unit, words[inside[0]].observed, first, text)
             units.append(unit)
             covered.add(hit.start, hit.end)
