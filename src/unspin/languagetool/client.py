@@ -122,7 +122,7 @@ class LanguageToolClient:
             except Exception as exc:
                 if self._restart is None:
                     raise LanguageToolUnavailable(f"LanguageTool check failed at {self.url}: {exc}") from exc
-                raw = self._check_after_restart(text, exc)
+                raw = self._after_restart(lambda: self._tool.check(text), exc)
         index = _Utf16Index(text)
         matches = []
         for m in raw:
@@ -144,15 +144,15 @@ class LanguageToolClient:
             )
         return matches
 
-    def _check_after_restart(self, text: str, failure: Exception) -> Any:
-        """The server died under a check: start it once more and repeat the check; a second failure (or a
-        server that cannot start) raises LanguageToolUnavailable."""
+    def _after_restart(self, attempt: Callable[[], Any], failure: Exception) -> Any:
+        """The server died under a check: start it once more and repeat the check (``attempt``); a second
+        failure (or a server that cannot start) raises LanguageToolUnavailable."""
         restart, self._restart = self._restart, None
         assert restart is not None
         try:
             self._tool.close()
             self._connect(restart())
-            return self._tool.check(text)
+            return attempt()
         except Exception as exc:
             raise LanguageToolUnavailable(
                 f"LanguageTool stopped answering ({failure}) and failed again after a restart: {exc}"
@@ -168,7 +168,8 @@ class LanguageToolClient:
 
         text = "".join(p.text for p in parts)
         data = json.dumps({"annotation": [p.as_json() for p in parts]}, ensure_ascii=False)
-        try:
+
+        def post() -> Any:
             response = requests.post(
                 f"{self.url}/v2/check",
                 data={**self._fields, "data": data},
@@ -176,9 +177,15 @@ class LanguageToolClient:
                 timeout=300,
             )
             response.raise_for_status()
-            answer = response.json()
-        except Exception as exc:
-            raise LanguageToolUnavailable(f"LanguageTool check failed at {self.url}: {exc}") from exc
+            return response.json()
+
+        with self._lock:
+            try:
+                answer = post()
+            except Exception as exc:
+                if self._restart is None:
+                    raise LanguageToolUnavailable(f"LanguageTool check failed at {self.url}: {exc}") from exc
+                answer = self._after_restart(post, exc)
         index = _Utf16Index(text)
 
         def span(start16: int, length16: int) -> tuple[int, int]:
