@@ -19,7 +19,9 @@ from unspin.pipeline import Context
 
 pytestmark = pytest.mark.slow
 
-NO_GRAMMAR = Settings(disabled_stages=("grammar",), cache=False)
+# The many examples take the trigram spin path (their point is robustness of every stage, and the contextual
+# model would make them minutes slower); the examples with grammar run the default contextual judge.
+NO_GRAMMAR = Settings(disabled_stages=("grammar",), cache=False, fast=True)
 # Deterministic in CI (a failure reproduces), no example database written into the repository.
 FUZZ = settings(
     max_examples=60,
