@@ -19,7 +19,6 @@ benchmark's tune split with ``bench/spin_dev.py --contextual``.
 from __future__ import annotations
 
 import bisect
-import math
 import re
 import tomllib
 from collections.abc import Sequence
@@ -416,18 +415,3 @@ def _window(
     return " ".join(left.split()) + (" " if left and left[-1].isspace() else ""), (
         (" " if right and right[0].isspace() else "") + " ".join(right.split())
     )
-
-
-def merge_runs(spans: Sequence[tuple[int, int]], text: str) -> list[tuple[int, int]]:
-    """Adjacent spans (only spaces or a hyphen between them) joined into one."""
-    merged: list[list[int]] = []
-    for start, end in sorted(spans):
-        if merged and text[merged[-1][1] : start].strip(" -") == "" and start - merged[-1][1] <= 2:
-            merged[-1][1] = max(merged[-1][1], end)
-        else:
-            merged.append([start, end])
-    return [(s, e) for s, e in merged]
-
-
-def log_odds(p: float) -> float:
-    return math.log(max(p, 1e-9) / max(1 - p, 1e-9))
