@@ -241,7 +241,8 @@ def finish(
             head=state.head,
         )
         occ = item.occurrence
-        if doc.is_protected(sentence.start_char, sentence.end_char):
+        # The document's own sentence (``sentence`` may be the parse of that sentence alone, offsets from 0).
+        if doc.is_protected(item.sentence.start_char, item.sentence.end_char):
             # Code, a link or markup is blanked inside the sentence: the parse and the LM read holes, and
             # a copy next to one looks wedged when it is not. Such a copy is not judged.
             occ.verdict = "natural"
