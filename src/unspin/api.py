@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import fnmatch
 import glob
-import multiprocessing
+import hashlib
 import os
-import signal
 import sys
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
@@ -27,8 +26,9 @@ from unspin.document import Document
 from unspin.emitters import json_doc, markdown
 from unspin.emitters.atomic import write_text_atomic
 from unspin.errors import InputError, UnspinError
+from unspin.executors import Chunk, WorkItem
 from unspin.pipeline import Context, Pipeline
-from unspin.readers import FORMATS, read_path, read_text
+from unspin.readers import FORMATS, load_bytes, read_path, read_text
 
 
 @dataclass
@@ -172,40 +172,6 @@ def _label(path: Path) -> str:
         return path.as_posix()
 
 
-def _process_chunk(paths: list[str], settings: Settings) -> list[tuple[str, Any]]:
-    """Worker: read and process a chunk of files; returns (path, rendered outputs | problem) pairs."""
-    ctx = _worker_context(settings)
-    results: list[tuple[str, Any]] = []
-    docs: list[Document] = []
-    for p in paths:
-        try:
-            docs.append(read_path(Path(p)))
-        except UnspinError as exc:
-            results.append((p, InputProblem(p, str(exc))))
-    if docs:
-        Pipeline(settings).run(docs, ctx)
-        for doc in docs:
-            assert doc.path is not None
-            results.append((str(doc.path), render_outputs(doc, _label(doc.path))))
-    return results
-
-
-_WORKER_CONTEXT: Context | None = None
-
-
-def _worker_context(settings: Settings) -> Context:
-    # One context per process, reused for every chunk: resources load once per worker.
-    global _WORKER_CONTEXT
-    if _WORKER_CONTEXT is None or _WORKER_CONTEXT.settings != settings:
-        _WORKER_CONTEXT = Context(settings)
-    return _WORKER_CONTEXT
-
-
-def _chunks(items: list[Path], size: int) -> Iterator[list[str]]:
-    for i in range(0, len(items), size):
-        yield [str(p) for p in items[i : i + size]]
-
-
 def require_components(settings: Settings) -> None:
     """Raise a one-line error now for an optional component the settings ask for but cannot have."""
     if settings.neural:
@@ -220,12 +186,20 @@ def clean_paths(
     settings: Settings,
     on_progress: Callable[[int, int], None] | None = None,
     batch_size: int = 8,
+    on_message: Callable[[str], None] | None = None,
+    use_cache: bool = True,
 ) -> BatchResult:
     """Process every article named by ``args`` and write its outputs under ``out_dir``.
 
     Files that cannot be read are reported in ``problems`` and produce no output; the others are
-    processed regardless. With ``settings.jobs > 1`` chunks run in a local process pool.
+    processed regardless. The plan is made here; the executor that ``settings`` choose (this process,
+    a pool of ``settings.jobs`` processes, or a Dask cluster) only runs its chunks. Outputs are written
+    atomically as chunks come back; an input whose outputs are still what the result cache recorded is
+    not processed again.
     """
+    from unspin.cache import ResultCache
+    from unspin.executors import Outcome, executor_for
+
     paths, problems = collect_inputs(args, settings)
     result = BatchResult(problems=list(problems))
     if paths:
@@ -239,78 +213,105 @@ def clean_paths(
                 if p.resolve().is_relative_to(Path(arg).resolve()):
                     roots.setdefault(p, Path(arg))
     stems = _unique_stems(paths, roots)
+    targets = [_targets(out_dir, stems[p]) for p in paths]
+    store = ResultCache(settings) if use_cache and settings.cache else None
+    cache_keys: dict[int, str] = {}
     total = len(paths)
     done = 0
-    chunks = list(_chunks(paths, batch_size))
+    rows: dict[int, dict[str, Any]] = {}
+    read_problems: dict[int, InputProblem] = {}
 
-    def consume(chunk_results: list[tuple[str, Any]]) -> None:
+    def consume(outcomes: list[Outcome]) -> None:
         nonlocal done
-        for p, outcome in chunk_results:
+        for outcome in outcomes:
             done += 1
-            if isinstance(outcome, InputProblem):
-                result.problems.append(outcome)
+            path = paths[outcome.index]
+            if outcome.problem is not None:
+                read_problems[outcome.index] = InputProblem(str(path), outcome.problem)
             else:
-                md_text, json_text, data = outcome
-                stem = stems[Path(p)]
-                md_path = out_dir / stem.with_name(stem.name + ".md")
-                json_path = out_dir / stem.with_name(stem.name + ".json")
-                _write_output(md_path, md_text)
-                _write_output(json_path, json_text)
+                assert outcome.row is not None
+                md_path, json_path = targets[outcome.index]
+                if outcome.markdown is not None and outcome.json is not None:
+                    _write_output(md_path, outcome.markdown)
+                    _write_output(json_path, outcome.json)
+                if outcome.index in cache_keys and store is not None:
+                    store.put_outputs(
+                        cache_keys.pop(outcome.index), outcome.row, _digests(md_path, json_path)
+                    )
                 result.written.extend([md_path, json_path])
                 outputs = {
                     "markdown": md_path.relative_to(out_dir).as_posix(),
                     "json": json_path.relative_to(out_dir).as_posix(),
                 }
-                result.documents.append(summary_row(data, outputs))
+                rows[outcome.index] = {**outcome.row, "outputs": outputs}
             if on_progress:
                 on_progress(done, total)
 
-    with _languagetool_for_batch(settings) as run_settings:
-        if run_settings.jobs > 1 and len(chunks) > 1:
-            _run_pool(chunks, run_settings, consume)
-        else:
-            try:
-                for chunk in chunks:
-                    consume(_process_chunk(chunk, run_settings))
-            finally:
-                _close_worker_context()
+    remote = settings.executor == "dask"
+    send_bytes = remote and not settings.shared_fs
 
+    def plan() -> Iterator[Chunk]:
+        """The chunks still to run, read lazily: an up-to-date input is consumed here, not sent."""
+        batch: list[WorkItem] = []
+        for index, path in enumerate(paths):
+            label = _label(path)
+            data: bytes | None = None
+            if store is not None or send_bytes:
+                try:
+                    data = load_bytes(path)
+                except InputError as exc:
+                    consume([Outcome(index, problem=str(exc))])
+                    continue
+            if store is not None and data is not None:
+                key = store.output_key(data, path, label)
+                entry = store.get_outputs(key)
+                if entry is not None and entry.get("digests") == _digests(*targets[index]):
+                    consume([Outcome(index, row=entry["row"])])
+                    continue
+                cache_keys[index] = key
+            worker_writes = remote and settings.shared_fs
+            batch.append(
+                WorkItem(
+                    index,
+                    str(path),
+                    str(path.resolve()),
+                    label,
+                    data if send_bytes else None,
+                    tuple(str(t.resolve()) for t in targets[index]) if worker_writes else None,  # type: ignore[arg-type]
+                )
+            )
+            if len(batch) >= batch_size:
+                yield Chunk(tuple(batch))
+                batch = []
+        if batch:
+            yield Chunk(tuple(batch))
+
+    chunk_count = -(-total // batch_size)
+    with _languagetool_for_batch(settings) as run_settings:
+        executor = executor_for(run_settings, chunk_count, on_message)
+        executor.run(plan(), run_settings, consume)
+
+    # Plan order, whatever order the chunks finished in.
+    result.documents = [rows[i] for i in sorted(rows)]
+    result.problems.extend(read_problems[i] for i in sorted(read_problems))
     if result.documents:
         write_batch_report(out_dir, result)
     return result
 
 
-def _worker_init() -> None:
-    # Ctrl-C reaches the whole process group; only the parent handles it and stops the workers, so that
-    # a batch ends at once with one message instead of a traceback per worker. The parent's SIGTERM
-    # handler (inherited through fork) is not theirs: the default ends a worker right away.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+def _targets(out_dir: Path, stem: Path) -> tuple[Path, Path]:
+    return out_dir / stem.with_name(stem.name + ".md"), out_dir / stem.with_name(stem.name + ".json")
 
 
-def _run_pool(
-    chunks: list[list[str]], settings: Settings, consume: Callable[[list[tuple[str, Any]]], None]
-) -> None:
-    """Run the chunks in ``settings.jobs`` worker processes, consuming results in input order.
-
-    On an interruption (Ctrl-C, SIGTERM turned into SystemExit) or an error the workers are
-    terminated, not waited for: the chunks still queued would otherwise all run before the exit.
-    """
-    pool = multiprocessing.get_context("fork").Pool(settings.jobs, initializer=_worker_init)
-    try:
-        for chunk_results in pool.imap(_process_chunk_with, [(chunk, settings) for chunk in chunks]):
-            consume(chunk_results)
-    except BaseException:
-        pool.terminate()
-        raise
-    else:
-        pool.close()
-    finally:
-        pool.join()
-
-
-def _process_chunk_with(job: tuple[list[str], Settings]) -> list[tuple[str, Any]]:
-    return _process_chunk(*job)
+def _digests(*files: Path) -> dict[str, str] | None:
+    """The SHA-256 of each output file, or None when one is missing (then the input runs again)."""
+    digests: dict[str, str] = {}
+    for file in files:
+        try:
+            digests[file.name] = hashlib.sha256(file.read_bytes()).hexdigest()
+        except OSError:
+            return None
+    return digests
 
 
 def _check_writable(out_dir: Path) -> None:
@@ -330,13 +331,6 @@ def _write_output(path: Path, text: str) -> None:
         raise UnspinError(f"{path}: cannot write output ({exc.strerror or exc})") from None
 
 
-def _close_worker_context() -> None:
-    global _WORKER_CONTEXT
-    if _WORKER_CONTEXT is not None:
-        _WORKER_CONTEXT.close()
-        _WORKER_CONTEXT = None
-
-
 class _languagetool_for_batch:
     """Start one LanguageTool server for a multi-process batch and hand its URL to the workers.
 
@@ -349,7 +343,10 @@ class _languagetool_for_batch:
     def __enter__(self) -> Settings:
         lt = self.settings.languagetool
         wants = "grammar" not in self.settings.disabled_stages and lt.mode != "off" and not lt.url
-        if self.settings.jobs > 1 and wants and not os.environ.get("UNSPIN_LANGUAGETOOL_URL"):
+        # Several processes on this machine share one server: a pool, or a LocalCluster. The workers of a
+        # remote cluster start their own, one per worker process.
+        many = self.settings.jobs > 1 or (self.settings.executor == "dask" and not self.settings.scheduler)
+        if many and wants and not os.environ.get("UNSPIN_LANGUAGETOOL_URL"):
             try:
                 from unspin.languagetool.server import start_server
             except ImportError:

@@ -126,10 +126,28 @@ def clean(
         str | None, typer.Option("--stdin-filename", help="Name (and format) for text read from stdin.")
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary.")] = False,
+    executor: Annotated[
+        str | None,
+        typer.Option("--executor", help="local (this machine; --jobs processes) or dask (a Dask cluster)."),
+    ] = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            "--scheduler", help="With --executor dask: join the cluster of this scheduler (tcp://host:8786)."
+        ),
+    ] = None,
+    shared_fs: Annotated[
+        bool,
+        typer.Option("--shared-fs", help="Dask workers read and write files themselves (shared disk)."),
+    ] = False,
+    no_cache: NoCacheOpt = False,
 ) -> None:
     """Clean articles: write NAME.md and NAME.json per article, report.json and report.html per batch."""
     from unspin import api
+    from unspin.config import EXECUTORS
 
+    if executor is not None and executor not in EXECUTORS:
+        raise fail(f"--executor: expected one of {', '.join(EXECUTORS)}, not {executor!r}")
     settings = load_settings(
         config,
         paths,
@@ -137,8 +155,16 @@ def clean(
         keyphrase=keyphrase,
         jobs=jobs,
         neural=neural or None,
+        executor=executor,
+        scheduler=scheduler,
+        shared_fs=shared_fs or None,
         **_grammar_overrides(no_grammar, require_grammar, languagetool_url),
     )
+    if settings.scheduler and settings.executor != "dask":
+        raise fail("--scheduler needs --executor dask")
+    if settings.executor == "dask" and jobs is None and settings.jobs == 1 and not settings.scheduler:
+        # A LocalCluster uses every core unless told otherwise.
+        settings = settings.with_overrides(jobs=os.cpu_count() or 1)
     if paths == ["-"]:
         _clean_stdin(settings, stdin_filename)
         return
@@ -153,7 +179,14 @@ def clean(
             if bar is not None:
                 bar.update(task, completed=done, total=total)
 
-        result = api.clean_paths(paths, out, settings, on_progress=on_progress)
+        result = api.clean_paths(
+            paths,
+            out,
+            settings,
+            on_progress=on_progress,
+            on_message=None if quiet else lambda line: typer.echo(f"unspin: {line}", err=True),
+            use_cache=not no_cache,
+        )
     for problem in result.problems:
         typer.echo(f"unspin: error: {problem.path}: {_strip_path(problem.message, problem.path)}", err=True)
     if not quiet:

