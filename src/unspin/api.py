@@ -295,7 +295,7 @@ def clean_paths(
     result.documents = [rows[i] for i in sorted(rows)]
     result.problems.extend(read_problems[i] for i in sorted(read_problems))
     if result.documents:
-        write_batch_report(out_dir, result)
+        write_batch_report(out_dir, result, paged_from=settings.report_paged_from)
     return result
 
 
@@ -378,7 +378,7 @@ def _unique_stems(paths: list[Path], roots: dict[Path, Path]) -> dict[Path, Path
     return stems
 
 
-def write_batch_report(out_dir: Path, result: BatchResult) -> None:
+def write_batch_report(out_dir: Path, result: BatchResult, paged_from: int | None = None) -> None:
     """``report.json`` (every file's scores and counts) and ``report.html`` (the editor's page)."""
     docs = sorted(result.documents, key=lambda d: d["source"])
     overall = [d["scores"].get("overall") for d in docs if d["scores"].get("overall") is not None]
@@ -402,7 +402,7 @@ def write_batch_report(out_dir: Path, result: BatchResult) -> None:
         from unspin.emitters.html_report import write_report
     except ImportError:
         return
-    result.written.append(write_report(out_dir))
+    result.written.append(write_report(out_dir, paged_from=paged_from))
 
 
 def check_paths(

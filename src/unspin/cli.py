@@ -251,15 +251,22 @@ def report(
     ] = Path("output"),
 ) -> None:
     """Rebuild report.html from the NAME.json files in an output folder, without re-running the pipeline."""
-    from unspin.emitters.html_report import load_documents, write_report
+    from unspin.emitters.html_report import document_files, load_documents, write_report
 
     if not out_dir.is_dir():
         raise fail(f"{out_dir}: no such folder")
-    docs = load_documents(out_dir)
-    if not docs:
-        raise fail(f"{out_dir}: no article JSON files (schema unspin/1) found; run `unspin clean` first")
-    path = write_report(out_dir, docs=docs)
-    typer.echo(f"wrote {path} ({len(docs)} article{'s' if len(docs) != 1 else ''})", err=True)
+    paged_from = load_settings(None, [str(out_dir)]).report_paged_from
+    if len(document_files(out_dir)) >= paged_from:
+        # A large batch: an overview and one page per article, read one article at a time.
+        path = write_report(out_dir, paged_from=paged_from)
+        count = len(document_files(out_dir))
+    else:
+        docs = load_documents(out_dir)
+        if not docs:
+            raise fail(f"{out_dir}: no article JSON files (schema unspin/1) found; run `unspin clean` first")
+        path = write_report(out_dir, docs=docs)
+        count = len(docs)
+    typer.echo(f"wrote {path} ({count} article{'s' if count != 1 else ''})", err=True)
 
 
 @app.command()
