@@ -12,19 +12,21 @@ from __future__ import annotations
 import fnmatch
 import glob
 import hashlib
+import json
 import os
 import sys
 import tempfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from unspin import __version__
+from unspin.batch_rows import RowStore
 from unspin.config import Settings
 from unspin.document import Document
 from unspin.emitters import json_doc, markdown
-from unspin.emitters.atomic import write_text_atomic
+from unspin.emitters.atomic import open_atomic, write_text_atomic
 from unspin.errors import InputError, UnspinError
 from unspin.executors import Chunk, WorkItem
 from unspin.pipeline import Context, Pipeline
@@ -41,9 +43,15 @@ class InputProblem:
 
 @dataclass
 class BatchResult:
-    documents: list[dict[str, Any]] = field(default_factory=list)  # per-file summary rows
+    # Per-file summary rows, in input order (on disk for a batch: see RowStore).
+    documents: Sequence[dict[str, Any]] = field(default_factory=list)
     problems: list[InputProblem] = field(default_factory=list)
-    written: list[Path] = field(default_factory=list)
+    written: list[Path] = field(default_factory=list)  # the first files written (not all of a large batch)
+    written_count: int = 0
+
+
+# The files a batch result lists by name; past that it only counts them (bounded memory).
+_LISTED_OUTPUTS = 10_000
 
 
 # --------------------------------------------------------------------------------------------- inputs
@@ -218,7 +226,7 @@ def clean_paths(
     cache_keys: dict[int, str] = {}
     total = len(paths)
     done = 0
-    rows: dict[int, dict[str, Any]] = {}
+    rows = RowStore()
     read_problems: dict[int, InputProblem] = {}
 
     def consume(outcomes: list[Outcome]) -> None:
@@ -238,12 +246,14 @@ def clean_paths(
                     store.put_outputs(
                         cache_keys.pop(outcome.index), outcome.row, _digests(md_path, json_path)
                     )
-                result.written.extend([md_path, json_path])
+                if len(result.written) < _LISTED_OUTPUTS:
+                    result.written.extend([md_path, json_path])
+                result.written_count += 2
                 outputs = {
                     "markdown": md_path.relative_to(out_dir).as_posix(),
                     "json": json_path.relative_to(out_dir).as_posix(),
                 }
-                rows[outcome.index] = {**outcome.row, "outputs": outputs}
+                rows.add(outcome.index, {**outcome.row, "outputs": outputs})
             if on_progress:
                 on_progress(done, total)
 
@@ -292,7 +302,7 @@ def clean_paths(
         executor.run(plan(), run_settings, consume)
 
     # Plan order, whatever order the chunks finished in.
-    result.documents = [rows[i] for i in sorted(rows)]
+    result.documents = rows
     result.problems.extend(read_problems[i] for i in sorted(read_problems))
     if result.documents:
         write_batch_report(out_dir, result, paged_from=settings.report_paged_from)
@@ -379,30 +389,52 @@ def _unique_stems(paths: list[Path], roots: dict[Path, Path]) -> dict[Path, Path
 
 
 def write_batch_report(out_dir: Path, result: BatchResult, paged_from: int | None = None) -> None:
-    """``report.json`` (every file's scores and counts) and ``report.html`` (the editor's page)."""
-    docs = sorted(result.documents, key=lambda d: d["source"])
-    overall = [d["scores"].get("overall") for d in docs if d["scores"].get("overall") is not None]
+    """``report.json`` (every file's scores and counts) and ``report.html`` (the editor's page).
+
+    Rows are read one at a time (twice: totals, then the file), in source order."""
+    docs = result.documents
+    sources = [row["source"] for row in docs]
+    order = sorted(range(len(sources)), key=sources.__getitem__)
+    del sources
+    overall: list[float] = []
+    findings = applied = 0
+    for i in order:
+        row = docs[i]
+        if row["scores"].get("overall") is not None:
+            overall.append(row["scores"]["overall"])
+        findings += row["counts"]["total"]
+        applied += row["counts"]["applied"]
+    marker = "\u0000files\u0000"
     report = {
         "schema": "unspin-report/1",
         "tool": {"name": "unspin", "version": __version__},
-        "files": docs,
+        "files": [marker],
         "problems": [{"path": p.path, "message": p.message} for p in result.problems],
         "summary": {
-            "files": len(docs),
+            "files": len(order),
             "problems": len(result.problems),
             "mean_overall": round(sum(overall) / len(overall), 1) if overall else None,
-            "findings": sum(d["counts"]["total"] for d in docs),
-            "applied": sum(d["counts"]["applied"] for d in docs),
+            "findings": findings,
+            "applied": applied,
         },
     }
+    # The same bytes as json_doc.dumps(report) with the rows in place of the marker, one row at a time.
+    head, tail = json_doc.dumps(report).split(f"    {json.dumps(marker)}\n")
     path = out_dir / "report.json"
-    write_text_atomic(path, json_doc.dumps(report))
+    with open_atomic(path) as handle:
+        handle.write(head)
+        for n, i in enumerate(order):
+            text = json_doc.dumps(docs[i]).rstrip("\n").replace("\n", "\n    ")
+            handle.write(f"    {text}{',' if n < len(order) - 1 else ''}\n")
+        handle.write(tail)
     result.written.append(path)
+    result.written_count += 1
     try:
         from unspin.emitters.html_report import write_report
     except ImportError:
         return
     result.written.append(write_report(out_dir, paged_from=paged_from))
+    result.written_count += 1
 
 
 def check_paths(

@@ -198,7 +198,7 @@ def clean(
                 err=True,
             )
         if result.documents:
-            typer.echo(f"wrote {len(result.written)} files to {out}/", err=True)
+            typer.echo(f"wrote {result.written_count} files to {out}/", err=True)
     if result.problems:
         raise typer.Exit(2)
 
