@@ -258,3 +258,25 @@ def test_server_fails_fast_with_the_log_when_the_jvm_dies() -> None:
     assert "NumberFormatException" in str(failure.value)  # the log excerpt explains why
     assert server.process is None
     server.stop()  # removes the log folder kept for the error message
+
+
+def test_a_dead_managed_server_is_restarted_and_the_batch_goes_on(capsys: pytest.CaptureFixture[str]) -> None:
+    """A worker's server killed between chunks: the next chunk starts another one and is checked."""
+    settings = Settings().with_overrides(languagetool={"mode": "required"})
+    os.environ.pop("UNSPIN_LANGUAGETOOL_URL", None)
+    pipeline = Pipeline(settings, order=GRAMMAR_ORDER)
+    with Context(settings) as ctx:
+        first = [read_text(KNOWN_BAD, "txt")]
+        pipeline.run(first, ctx)
+        dead: GrammarService = ctx.resource("languagetool", lambda: pytest.fail("not started"))
+        os.kill(dead.server.pid, signal.SIGKILL)
+        assert jvm_gone(dead.server.pid)
+        second = [read_text(KNOWN_BAD, "txt")]
+        pipeline.run(second, ctx)
+        again: GrammarService = ctx.resource("languagetool", lambda: pytest.fail("not restarted"))
+        assert again.server is not dead.server and again.server.alive()
+        pid = again.server.pid
+    assert jvm_gone(pid), "ctx.close() left the restarted JVM running"
+    assert "stopped; starting another" in capsys.readouterr().err
+    rules = [sorted(f.rule for f in doc.findings if f.rule.startswith("GRAM")) for doc in (*first, *second)]
+    assert rules[0] and rules[0] == rules[1]

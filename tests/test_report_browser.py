@@ -8,7 +8,6 @@ checks that it made no request but the page itself and logged no console error. 
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -17,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from bench.browser import CHROMIUM, CHROMIUM_FLAGS
 from unspin import api
 from unspin.config import Settings
 from unspin.emitters.html_report import write_report
@@ -26,17 +26,6 @@ pytest_plugins = ("pytester",)
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "input" / "lower-back-pain-after-running.txt"
 SCREENSHOTS = ROOT / "output" / "screenshots"
-CHROMIUM = Path(os.environ.get("UNSPIN_CHROMIUM", "/usr/bin/chromium"))
-# The machine's network is closed: without these flags Chromium keeps trying to reach its own services.
-CHROMIUM_FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 HOSTILE_TITLE = '<img src=x onerror="window.__pwned = 1"></title></textarea>'
 HOSTILE_TEXT = (
     'Intro <script>window.__pwned = 2</script> and <img src=x onerror="window.__pwned = 3"> '

@@ -368,7 +368,7 @@ class _languagetool_for_batch:
                     raise
                 print(f"unspin: warning: grammar checks skipped: {exc}", file=sys.stderr)
                 return self.settings.with_overrides(languagetool={"unavailable": str(exc)})
-            return self.settings.with_overrides(languagetool={"url": self.server.url})
+            return self.settings.with_overrides(languagetool={"url": self.server.url, "batch_server": True})
         return self.settings
 
     def __exit__(self, *exc: object) -> None:

@@ -40,6 +40,9 @@ class LanguageToolSettings:
     # Set by a multi-process batch when its parent could not start a server: the reason, so that
     # workers skip grammar checks instead of each trying (and failing) to start their own.
     unavailable: str | None = None
+    # Runtime only: ``url`` is the server the batch itself started for its workers (reported as "managed",
+    # as a server started in-process is, so that outputs do not depend on how many processes ran).
+    batch_server: bool = False
 
 
 @dataclass(frozen=True)
@@ -313,7 +316,7 @@ def from_mapping(data: dict[str, Any], source: str | None = None) -> Settings:
 def _languagetool(value: Any, where: str) -> LanguageToolSettings:
     if not isinstance(value, dict):
         raise ConfigError(f"languagetool{where}: expected a table")
-    known = {f.name for f in fields(LanguageToolSettings)} - {"unavailable"}  # runtime-only
+    known = {f.name for f in fields(LanguageToolSettings)} - {"unavailable", "batch_server"}  # runtime-only
     kwargs: dict[str, Any] = {}
     for raw_key, item in value.items():
         key = raw_key.replace("-", "_")

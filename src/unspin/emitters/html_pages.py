@@ -39,7 +39,7 @@ PAGES_DIR = "report-pages"
 
 
 def article_rows(out_dir: Path, json_files: Iterable[Path]) -> Iterable[list[Any]]:
-    """Write each article's page and yield its overview row: [title, source, page, findings, applied,
+    """Write each article's page and yield its overview row: [title, source, page stem, findings, applied,
     then before and after of every score column, then the count of each counted category]."""
     scores = report_config()["scores"]
     for path in json_files:
@@ -53,7 +53,9 @@ def article_rows(out_dir: Path, json_files: Iterable[Path]) -> Iterable[list[Any
         back = "../" * (len(page.parts) - 1) + REPORT_NAME
         write_text_atomic(out_dir / page, build_report([doc], back=back))
         view = _article(0, doc)
-        row: list[Any] = [view.title, view.source_label, page.as_posix(), len(view.findings)]
+        # The page as the overview links it, without the folder and suffix that every row shares.
+        stem = page.relative_to(PAGES_DIR).with_suffix("").as_posix()
+        row: list[Any] = [view.title, view.source_label, stem, len(view.findings)]
         row.append(view.applied_count)
         for s in scores:
             row += [view.score(s["key"], before=True), view.score(s["key"])]
@@ -81,7 +83,12 @@ def build_overview(rows: list[list[Any]]) -> str:
     columns = [{"label": "Article", "kind": "text"}]
     columns += [{"label": s["label"], "kind": "num", "count": "count" in s} for s in scores]
     columns.append({"label": "Findings", "kind": "num"})
-    payload = {"columns": columns, "page_size": int(report_config()["pages"]["rows"]), "rows": rows}
+    payload = {
+        "columns": columns,
+        "page_size": int(report_config()["pages"]["rows"]),
+        "pages": PAGES_DIR,
+        "rows": rows,
+    }
     script = _asset("overview.js")
     style = _asset("report.css")
     csp = (

@@ -25,7 +25,13 @@ from unspin import rules
 from unspin.config import ConfigError
 from unspin.document import Applicability, Document, Finding, Fix, OffsetMap, Span, apply_edits
 from unspin.errors import DependencyError
-from unspin.languagetool.client import LanguageToolClient, LtMatch, policy, request_fields
+from unspin.languagetool.client import (
+    LanguageToolClient,
+    LanguageToolUnavailable,
+    LtMatch,
+    policy,
+    request_fields,
+)
 from unspin.pipeline import Context, register_stage
 
 URL_ENV = "UNSPIN_LANGUAGETOOL_URL"
@@ -46,6 +52,7 @@ class GrammarService:
     url: str | None = None
     version: str | None = None
     server: Any = None  # the ManagedServer this run started, if it started one
+    batch_server: bool = False  # the server at ``url`` was started by this batch for its workers
     reason: str | None = None
 
     @property
@@ -80,7 +87,9 @@ def open_service(ctx: Context) -> GrammarService:
         if server is not None:
             server.stop()
         return GrammarService(reason=str(exc))
-    return GrammarService(client=client, url=url, version=version, server=server)
+    return GrammarService(
+        client=client, url=url, version=version, server=server, batch_server=lt.batch_server and url == lt.url
+    )
 
 
 @register_stage
@@ -107,7 +116,24 @@ class GrammarStage:
             return
         options = GrammarOptions.from_settings(ctx.settings.stage(self.name))
         for doc in docs:
-            check_document(doc, service, options)
+            try:
+                check_document(doc, service, options)
+            except LanguageToolUnavailable:
+                if service.server is None or service.server.alive():
+                    raise
+                # The server this context started has died (killed, out of memory): start another one
+                # and check the document again, so that one lost server does not fail a long batch.
+                service = self._restart(ctx, service)
+                check_document(doc, service, options)
+
+    def _restart(self, ctx: Context, dead: GrammarService) -> GrammarService:
+        print(f"unspin: warning: LanguageTool server {dead.url} stopped; starting another", file=sys.stderr)
+        dead.server.stop()
+        ctx.forget_resource("languagetool")
+        service: GrammarService = ctx.resource("languagetool", lambda: open_service(ctx))
+        if not service.available:
+            raise DependencyError(f"LanguageTool could not be restarted: {service.reason}")
+        return service
 
     def _open(self, ctx: Context) -> GrammarService:
         service = open_service(ctx)
@@ -160,7 +186,7 @@ def check_document(doc: Document, service: GrammarService, options: GrammarOptio
     doc.findings.extend(findings)
     doc.analysis["grammar"] = {
         "languagetool_version": service.version,
-        "server": "managed" if service.managed else service.url,
+        "server": "managed" if service.managed or service.batch_server else service.url,
         "matches": len(matches),
         "findings": len(findings),
         "safe_fixes": sum(1 for f in findings if f.fix and f.fix.applicability == Applicability.SAFE),

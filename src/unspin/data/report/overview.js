@@ -1,5 +1,5 @@
 // The overview of a large batch: sort, filter and page through every article's row; each row links to
-// the article's own page. Rows: [title, source, page, findings, applied, (before, after) per score column,
+// the article's own page. Rows: [title, source, page stem, findings, applied, (before, after) per score column,
 // count per counted category]. Text from articles is only ever set with textContent.
 (function () {
   "use strict";
@@ -56,7 +56,7 @@
     var th = el("th");
     th.scope = "row";
     var link = el("a", "", row[0]);
-    link.href = row[2];
+    link.href = data.pages + "/" + row[2] + ".html";
     th.appendChild(link);
     th.appendChild(el("span", "path", row[1]));
     tr.appendChild(th);
