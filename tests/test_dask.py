@@ -8,6 +8,7 @@ run leaves only complete files and the next run finishes the rest without redoin
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -19,6 +20,7 @@ import pytest
 
 from unspin import api, executors
 from unspin.config import ConfigError, Settings, from_mapping
+from unspin.emitters.html_report import write_report
 
 pytestmark = pytest.mark.slow
 
@@ -118,13 +120,28 @@ def test_worker_killed_mid_run_costs_a_retry_not_an_output(
         result = api.clean_paths(
             [str(corpus)],
             tmp_path / "out",
-            settings(tmp_path, executor="dask", scheduler=cluster.scheduler_address, shared_fs=True),
+            # A paged report: the workers also write each article's page themselves.
+            settings(
+                tmp_path,
+                executor="dask",
+                scheduler=cluster.scheduler_address,
+                shared_fs=True,
+                report_paged_from=2,
+            ),
             batch_size=1,
             use_cache=False,
         )
         killer.join()
     assert killed, "no worker was busy to be killed"
-    assert tree(tmp_path / "out") == reference
+    written = tree(tmp_path / "out")
+    pages = {name: data for name, data in written.items() if name.startswith("report-pages/")}
+    assert {n: d for n, d in written.items() if n not in pages and n != "report.html"} == {
+        n: d for n, d in reference.items() if n != "report.html"
+    }
+    # The pages the workers wrote are the ones `unspin report` makes from the JSON files.
+    shutil.rmtree(tmp_path / "out" / "report-pages")
+    write_report(tmp_path / "out", paged_from=2)
+    assert tree(tmp_path / "out") == written and len(pages) == 8
     sources = [row["source"] for row in result.documents]
     assert len(sources) == len(set(sources)) == 8
 

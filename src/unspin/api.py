@@ -27,6 +27,7 @@ from unspin.config import Settings
 from unspin.document import Document
 from unspin.emitters import json_doc, markdown
 from unspin.emitters.atomic import open_atomic, write_text_atomic
+from unspin.emitters.html_pages import page_path
 from unspin.errors import InputError, UnspinError
 from unspin.executors import Chunk, WorkItem
 from unspin.pipeline import Context, Pipeline
@@ -221,12 +222,15 @@ def clean_paths(
                 if p.resolve().is_relative_to(Path(arg).resolve()):
                     roots.setdefault(p, Path(arg))
     stems = _unique_stems(paths, roots)
-    targets = [_targets(out_dir, stems[p]) for p in paths]
     store = ResultCache(settings) if use_cache and settings.cache else None
     cache_keys: dict[int, str] = {}
     total = len(paths)
     done = 0
     rows = RowStore()
+    # A large batch's report is an overview plus a page per article, rendered by the workers.
+    paged = total >= settings.report_paged_from
+    overview_rows = RowStore() if paged else None
+    targets = [_targets(out_dir, stems[p], paged) for p in paths]
     read_problems: dict[int, InputProblem] = {}
 
     def consume(outcomes: list[Outcome]) -> None:
@@ -238,17 +242,23 @@ def clean_paths(
                 read_problems[outcome.index] = InputProblem(str(path), outcome.problem)
             else:
                 assert outcome.row is not None
-                md_path, json_path = targets[outcome.index]
-                if outcome.markdown is not None and outcome.json is not None:
-                    _write_output(md_path, outcome.markdown)
-                    _write_output(json_path, outcome.json)
-                if outcome.index in cache_keys and store is not None:
-                    store.put_outputs(
-                        cache_keys.pop(outcome.index), outcome.row, _digests(md_path, json_path)
-                    )
+                files = targets[outcome.index]
+                for file, text in zip(
+                    files, (outcome.markdown, outcome.json, outcome.page_html), strict=False
+                ):
+                    if text is not None:
+                        _write_output(file, text)
+                if overview_rows is not None:
+                    assert outcome.overview is not None
+                    overview_rows.add(outcome.index, outcome.overview)
+                digests = _digests(*files)
+                if outcome.index in cache_keys and store is not None and digests is not None:
+                    entry_key = cache_keys.pop(outcome.index)
+                    store.put_outputs(entry_key, outcome.row, digests, outcome.overview)
+                md_path, json_path = files[:2]
                 if len(result.written) < _LISTED_OUTPUTS:
-                    result.written.extend([md_path, json_path])
-                result.written_count += 2
+                    result.written.extend(files)
+                result.written_count += len(files)
                 outputs = {
                     "markdown": md_path.relative_to(out_dir).as_posix(),
                     "json": json_path.relative_to(out_dir).as_posix(),
@@ -259,6 +269,7 @@ def clean_paths(
 
     remote = settings.executor == "dask"
     send_bytes = remote and not settings.shared_fs
+    worker_writes = remote and settings.shared_fs
 
     def plan() -> Iterator[Chunk]:
         """The chunks still to run, read lazily: an up-to-date input is consumed here, not sent."""
@@ -275,11 +286,11 @@ def clean_paths(
             if store is not None and data is not None:
                 key = store.output_key(data, path, label)
                 entry = store.get_outputs(key)
-                if entry is not None and entry.get("digests") == _digests(*targets[index]):
-                    consume([Outcome(index, row=entry["row"])])
+                if entry is not None and entry["digests"] == _digests(*targets[index]):
+                    consume([Outcome(index, row=entry["row"], overview=entry.get("overview"))])
                     continue
                 cache_keys[index] = key
-            worker_writes = remote and settings.shared_fs
+            files = targets[index]
             batch.append(
                 WorkItem(
                     index,
@@ -287,7 +298,8 @@ def clean_paths(
                     str(path.resolve()),
                     label,
                     data if send_bytes else None,
-                    tuple(str(t.resolve()) for t in targets[index]) if worker_writes else None,  # type: ignore[arg-type]
+                    tuple(str(f.resolve()) for f in files) if worker_writes else None,
+                    files[2].relative_to(out_dir).as_posix() if paged else None,
                 )
             )
             if len(batch) >= batch_size:
@@ -305,12 +317,16 @@ def clean_paths(
     result.documents = rows
     result.problems.extend(read_problems[i] for i in sorted(read_problems))
     if result.documents:
-        write_batch_report(out_dir, result, paged_from=settings.report_paged_from)
+        write_batch_report(out_dir, result, settings.report_paged_from, overview_rows)
     return result
 
 
-def _targets(out_dir: Path, stem: Path) -> tuple[Path, Path]:
-    return out_dir / stem.with_name(stem.name + ".md"), out_dir / stem.with_name(stem.name + ".json")
+def _targets(out_dir: Path, stem: Path, paged: bool) -> tuple[Path, ...]:
+    """NAME.md, NAME.json and, when the report is paged, the article's report page."""
+    md, data = out_dir / stem.with_name(stem.name + ".md"), out_dir / stem.with_name(stem.name + ".json")
+    if not paged:
+        return md, data
+    return md, data, out_dir / page_path(data.relative_to(out_dir).as_posix())
 
 
 def _digests(*files: Path) -> dict[str, str] | None:
@@ -388,7 +404,12 @@ def _unique_stems(paths: list[Path], roots: dict[Path, Path]) -> dict[Path, Path
     return stems
 
 
-def write_batch_report(out_dir: Path, result: BatchResult, paged_from: int | None = None) -> None:
+def write_batch_report(
+    out_dir: Path,
+    result: BatchResult,
+    paged_from: int | None = None,
+    overview_rows: Iterable[list[Any]] | None = None,
+) -> None:
     """``report.json`` (every file's scores and counts) and ``report.html`` (the editor's page).
 
     Rows are read one at a time (twice: totals, then the file), in source order."""
@@ -433,7 +454,7 @@ def write_batch_report(out_dir: Path, result: BatchResult, paged_from: int | Non
         from unspin.emitters.html_report import write_report
     except ImportError:
         return
-    result.written.append(write_report(out_dir, paged_from=paged_from))
+    result.written.append(write_report(out_dir, paged_from=paged_from, overview_rows=overview_rows))
     result.written_count += 1
 
 

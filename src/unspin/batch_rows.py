@@ -13,8 +13,8 @@ from collections.abc import Iterator, Sequence
 from typing import Any, overload
 
 
-class RowStore(Sequence[dict[str, Any]]):
-    """Rows added in any order with their plan position; read back in plan order."""
+class RowStore(Sequence[Any]):
+    """Rows (JSON values) added in any order with their plan position; read back in plan order."""
 
     def __init__(self) -> None:
         self._file = tempfile.TemporaryFile()  # noqa: SIM115 (open as long as the store; closed with it)
@@ -22,7 +22,7 @@ class RowStore(Sequence[dict[str, Any]]):
         self._offsets = array("q")
         self._order: list[int] | None = None
 
-    def add(self, position: int, row: dict[str, Any]) -> None:
+    def add(self, position: int, row: Any) -> None:
         self._file.seek(0, 2)
         self._offsets.append(self._file.tell())
         self._positions.append(position)
@@ -38,17 +38,16 @@ class RowStore(Sequence[dict[str, Any]]):
         return self._order
 
     @overload
-    def __getitem__(self, index: int) -> dict[str, Any]: ...
+    def __getitem__(self, index: int) -> Any: ...
     @overload
-    def __getitem__(self, index: slice) -> list[dict[str, Any]]: ...
-    def __getitem__(self, index: int | slice) -> dict[str, Any] | list[dict[str, Any]]:
+    def __getitem__(self, index: slice) -> list[Any]: ...
+    def __getitem__(self, index: int | slice) -> Any:
         if isinstance(index, slice):
             return [self[i] for i in range(*index.indices(len(self)))]
         self._file.seek(self._offsets[self._ordered()[index]])
-        row: dict[str, Any] = json.loads(self._file.readline())
-        return row
+        return json.loads(self._file.readline())
 
-    def __iter__(self) -> Iterator[dict[str, Any]]:
+    def __iter__(self) -> Iterator[Any]:
         for i in range(len(self)):
             yield self[i]
 

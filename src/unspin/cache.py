@@ -175,10 +175,13 @@ class ResultCache:
             return None
         return entry if isinstance(entry, dict) and entry.get("kind") == "clean-outputs" else None
 
-    def put_outputs(self, key: str, row: dict[str, Any], digests: dict[str, str]) -> bool:
+    def put_outputs(
+        self, key: str, row: dict[str, Any], digests: dict[str, str], overview: list[Any] | None = None
+    ) -> bool:
         if not self.complete_stages(row.get("skipped", {})):
             return False
-        return self._write(key, {"kind": "clean-outputs", "row": row, "digests": digests})
+        entry = {"kind": "clean-outputs", "row": row, "digests": digests, "overview": overview}
+        return self._write(key, entry)
 
     def _prepare(self) -> None:
         # Mark the folder as a cache for backup tools and keep it out of version control.

@@ -38,10 +38,33 @@ from unspin.emitters.html_report import (
 PAGES_DIR = "report-pages"
 
 
-def article_rows(out_dir: Path, json_files: Iterable[Path]) -> Iterable[list[Any]]:
-    """Write each article's page and yield its overview row: [title, source, page stem, findings, applied,
-    then before and after of every score column, then the count of each counted category]."""
+def page_path(json_output: str) -> str:
+    """Where an article's page goes, from its JSON output's path relative to the output folder."""
+    return (Path(PAGES_DIR) / Path(json_output).with_suffix(".html")).as_posix()
+
+
+def article_page(doc: dict[str, Any], page: str) -> str:
+    """An article's own page: its report view, with a link back to the overview."""
+    back = "../" * (len(Path(page).parts) - 1) + REPORT_NAME
+    return build_report([doc], back=back)
+
+
+def overview_row(doc: dict[str, Any], page: str) -> list[Any]:
+    """An article's row in the overview: [title, source, page stem, findings, applied, then before and
+    after of every score column, then the count of each counted category]."""
     scores = report_config()["scores"]
+    view = _article(0, doc)
+    # The page as the overview links it, without the folder and suffix that every row shares.
+    stem = Path(page).relative_to(PAGES_DIR).with_suffix("").as_posix()
+    row: list[Any] = [view.title, view.source_label, stem, len(view.findings), view.applied_count]
+    for s in scores:
+        row += [view.score(s["key"], before=True), view.score(s["key"])]
+    row += [view.count(s["count"]) for s in scores if "count" in s]
+    return row
+
+
+def article_rows(out_dir: Path, json_files: Iterable[Path]) -> Iterable[list[Any]]:
+    """Write each article's page and yield its overview row, one article in memory at a time."""
     for path in json_files:
         try:
             doc = json.loads(path.read_text(encoding="utf-8"))
@@ -49,18 +72,9 @@ def article_rows(out_dir: Path, json_files: Iterable[Path]) -> Iterable[list[Any
             continue
         if not isinstance(doc, dict) or doc.get("schema") != SCHEMA:
             continue
-        page = Path(PAGES_DIR) / path.relative_to(out_dir).with_suffix(".html")
-        back = "../" * (len(page.parts) - 1) + REPORT_NAME
-        write_text_atomic(out_dir / page, build_report([doc], back=back))
-        view = _article(0, doc)
-        # The page as the overview links it, without the folder and suffix that every row shares.
-        stem = page.relative_to(PAGES_DIR).with_suffix("").as_posix()
-        row: list[Any] = [view.title, view.source_label, stem, len(view.findings)]
-        row.append(view.applied_count)
-        for s in scores:
-            row += [view.score(s["key"], before=True), view.score(s["key"])]
-        row += [view.count(s["count"]) for s in scores if "count" in s]
-        yield row
+        page = page_path(path.relative_to(out_dir).as_posix())
+        write_text_atomic(out_dir / page, article_page(doc, page))
+        yield overview_row(doc, page)
 
 
 def _worst_first(row: list[Any]) -> tuple[float, float, str]:
@@ -113,8 +127,11 @@ def build_overview(rows: list[list[Any]]) -> str:
     return _PLACEHOLDER.sub(lambda m: values[m.group(1)], _asset("overview.html"))
 
 
-def write_paged_report(out_dir: Path, json_files: Iterable[Path]) -> Path:
-    rows = list(article_rows(out_dir, json_files))
+def write_paged_report(
+    out_dir: Path, json_files: Iterable[Path], rows: Iterable[list[Any]] | None = None
+) -> Path:
+    """The overview, and each article's page unless the batch's workers wrote them (then ``rows``)."""
+    rows = list(article_rows(out_dir, json_files) if rows is None else rows)
     path = out_dir / REPORT_NAME
     write_text_atomic(path, build_overview(rows))
     return path

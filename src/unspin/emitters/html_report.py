@@ -224,17 +224,22 @@ def document_files(out_dir: Path) -> list[Path]:
 
 
 def write_report(
-    out_dir: Path, *, docs: list[dict[str, Any]] | None = None, paged_from: int | None = None
+    out_dir: Path,
+    *,
+    docs: list[dict[str, Any]] | None = None,
+    paged_from: int | None = None,
+    overview_rows: Iterable[list[Any]] | None = None,
 ) -> Path:
     """Rebuild ``out_dir/report.html`` (atomically) from the JSON documents in ``out_dir``, or from
     ``docs`` when the caller has already loaded them. From ``paged_from`` article files on, the report
-    is an overview with one page per article (see html_pages), read one article at a time."""
-    if docs is None and paged_from is not None:
+    is an overview with one page per article (see html_pages), read one article at a time, or with
+    the pages already written and their ``overview_rows`` given."""
+    if overview_rows is not None or (docs is None and paged_from is not None):
         files = document_files(out_dir)
-        if len(files) >= paged_from:
+        if overview_rows is not None or paged_from is None or len(files) >= paged_from:
             from unspin.emitters.html_pages import write_paged_report
 
-            return write_paged_report(out_dir, files)
+            return write_paged_report(out_dir, files, overview_rows)
     path = out_dir / REPORT_NAME
     write_text_atomic(path, build_report(load_documents(out_dir) if docs is None else docs))
     return path

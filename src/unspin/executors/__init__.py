@@ -9,6 +9,7 @@ carries its position in the plan, so the order in which chunks finish never chan
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import queue
 import signal
@@ -34,8 +35,11 @@ class WorkItem:
     absolute: str  # the file's absolute path: keyphrase globs are matched on it, shared-fs workers read it
     label: str  # the "source" written in the outputs
     data: bytes | None = None  # the file's bytes, sent with the chunk; None: the worker reads ``absolute``
-    # Where a worker on a shared filesystem writes NAME.md and NAME.json itself; None: the client writes.
-    targets: tuple[str, str] | None = None
+    # Where a worker on a shared filesystem writes NAME.md, NAME.json (and the article's report page)
+    # itself; None: the client writes.
+    targets: tuple[str, ...] | None = None
+    # The article's report page (relative to the output folder) when the batch's report is paged.
+    page: str | None = None
 
 
 @dataclass(frozen=True)
@@ -52,6 +56,8 @@ class Outcome:
     row: dict[str, Any] | None = None  # the report row, without its "outputs"
     markdown: str | None = None
     json: str | None = None
+    page_html: str | None = None  # the article's report page, for a paged report
+    overview: list[Any] | None = None  # the article's row in a paged report's overview
     written: bool = False  # the worker wrote the outputs to ``targets``
 
 
@@ -68,6 +74,7 @@ class Executor(Protocol):
 def run_chunk(chunk: Chunk, settings: Settings) -> list[Outcome]:
     """Read, process and render one chunk in this process's worker context (resources load once)."""
     from unspin.api import render_outputs, summary_row
+    from unspin.emitters.html_pages import article_page, overview_row
 
     ctx = worker_context(settings)
     outcomes: list[Outcome] = []
@@ -88,12 +95,20 @@ def run_chunk(chunk: Chunk, settings: Settings) -> list[Outcome]:
             md_text, json_text, data = render_outputs(doc, item.label)
             row = summary_row(data, {})
             del row["outputs"]
+            outcome = Outcome(item.index, row=row, markdown=md_text, json=json_text)
+            if item.page is not None:
+                # Pages are rendered from the JSON as written, exactly as `unspin report` reads it back.
+                written = json.loads(json_text)
+                outcome.page_html = article_page(written, item.page)
+                outcome.overview = overview_row(written, item.page)
             if item.targets is not None:
-                write_text_atomic(Path(item.targets[0]), md_text)
-                write_text_atomic(Path(item.targets[1]), json_text)
-                outcomes.append(Outcome(item.index, row=row, written=True))
-            else:
-                outcomes.append(Outcome(item.index, row=row, markdown=md_text, json=json_text))
+                texts = (outcome.markdown, outcome.json, outcome.page_html)
+                for target, text in zip(item.targets, texts, strict=False):
+                    assert text is not None
+                    write_text_atomic(Path(target), text)
+                outcome.markdown = outcome.json = outcome.page_html = None
+                outcome.written = True
+            outcomes.append(outcome)
     return outcomes
 
 
