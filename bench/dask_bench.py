@@ -1,6 +1,7 @@
 """`unspin clean --executor dask`: speed-up, overhead and client memory, measured in turn on one machine.
 
     python -m bench.dask_bench speed --copies 2          # the bench corpus ×2: Dask 1 vs 2 workers, --jobs 2
+    python -m bench.dask_bench overhead --articles 2000    # the Dask path's own cost per article
     python -m bench.dask_bench memory --sizes 1000,10000,100000
 
 speed: the same corpus through `clean_paths` (grammar off) with, in turn, one process (SerialExecutor),
@@ -97,6 +98,40 @@ def speed(copies: int) -> dict[str, Any]:
     }
 
 
+def overhead(count: int) -> dict[str, Any]:
+    """The Dask path's cost per article on its own: small generated articles through the fast stages,
+    in this process and then on a warm 1-worker LocalCluster (bytes sent and outputs returned)."""
+    from distributed import Client, LocalCluster
+
+    work = Path(tempfile.mkdtemp(prefix="unspin-dask-overhead."))
+    _generated(work / "in", count)
+    runs: dict[str, float] = {}
+    api.clean_paths([str(work / "in")], work / "warm", FAST, use_cache=False)  # load what the stages use
+    runs["one process"] = _timed_clean(work / "in", work / "serial", FAST)
+    with (
+        LocalCluster(n_workers=1, threads_per_worker=1, dashboard_address=":0") as cluster,
+        Client(cluster) as client,
+    ):
+        client.run(_warm_fast)
+        settings = FAST.with_overrides(executor="dask", scheduler=cluster.scheduler_address)
+        runs["dask 1 worker"] = _timed_clean(work / "in", work / "dask", settings)
+    shutil.rmtree(work)
+    return {
+        "articles": count,
+        "configuration": "stages normalize, structure, score; batch 8",
+        "seconds": {k: round(v, 2) for k, v in runs.items()},
+        "dask_overhead_ms_per_article": round(
+            1000 * (runs["dask 1 worker"] - runs["one process"]) / count, 2
+        ),
+    }
+
+
+def _warm_fast() -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        _generated(Path(folder) / "in", 8)
+        api.clean_paths([str(Path(folder) / "in")], Path(folder) / "out", FAST, use_cache=False)
+
+
 def _generated(folder: Path, count: int) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     for i in range(count):
@@ -163,12 +198,17 @@ def main(argv: list[str] | None = None) -> None:
     sub = parser.add_subparsers(dest="what", required=True)
     speed_args = sub.add_parser("speed")
     speed_args.add_argument("--copies", type=int, default=2)
+    overhead_args = sub.add_parser("overhead")
+    overhead_args.add_argument("--articles", type=int, default=2000)
     memory_args = sub.add_parser("memory")
     memory_args.add_argument("--sizes", default="1000,10000,100000")
     parser.add_argument("--out", type=Path, help="Write the results here (JSON).")
     args = parser.parse_args(argv)
     sizes = [int(s) for s in getattr(args, "sizes", "0").split(",")]
-    results = speed(args.copies) if args.what == "speed" else memory(sizes)
+    if args.what == "overhead":
+        results = overhead(args.articles)
+    else:
+        results = speed(args.copies) if args.what == "speed" else memory(sizes)
     results = {"revision": revision(), **results}
     print(json.dumps(results, indent=2))
     if args.out:
