@@ -106,7 +106,7 @@ def test_worker_killed_mid_run_costs_a_retry_not_an_output(
         killed: list[int] = []
 
         def kill_a_busy_worker() -> None:
-            deadline = time.monotonic() + 240
+            deadline = time.monotonic() + 600
             while time.monotonic() < deadline and not killed:
                 busy = [w for w, tasks in observer.processing().items() if tasks and w in pids]
                 # Kill only once work is under way on that worker (its first chunk has loaded the models).
@@ -156,7 +156,7 @@ def test_interrupted_run_leaves_complete_files_and_the_rerun_finishes_the_rest(
     command += ["--executor", "dask", "--jobs", "2", "--no-grammar"]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)])}
     proc = subprocess.Popen(command, cwd=tmp_path, env=env, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 240
+    deadline = time.monotonic() + 600
     while time.monotonic() < deadline and len(list(out.rglob("*.json"))) < 2 and proc.poll() is None:
         time.sleep(0.05)
     proc.send_signal(signal.SIGINT)
