@@ -181,9 +181,11 @@ def test_interrupted_run_leaves_complete_files_and_the_rerun_finishes_the_rest(
     assert len(result.documents) == 40 and len(final) == 2 * 40 + 2
     # Only complete files were left: each one is what the finished batch has.
     assert all(final[name] == data for name, data in written.items())
-    # The rerun processed only what was missing (and the unreadable file, which has no output).
-    assert len(processed) == 41 - len(finished_before)
-    assert not any(Path(p).stem + ".md" in finished_before for p in processed)
+    # The rerun processed what was missing (and the unreadable file, which has no output), and of the
+    # finished articles at most the one whose result was being recorded when Ctrl-C came.
+    redone = [p for p in processed if Path(p).stem + ".md" in finished_before]
+    assert len(processed) - len(redone) == 41 - len(finished_before)
+    assert len(redone) <= 1
 
 
 def test_executor_and_scheduler_are_config_keys() -> None:
