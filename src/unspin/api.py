@@ -11,24 +11,27 @@ from __future__ import annotations
 
 import fnmatch
 import glob
-import multiprocessing
+import hashlib
+import json
 import os
-import signal
 import sys
 import tempfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from unspin import __version__
+from unspin.batch_rows import RowStore
 from unspin.config import Settings
 from unspin.document import Document
 from unspin.emitters import json_doc, markdown
-from unspin.emitters.atomic import signals_held, write_text_atomic
+from unspin.emitters.atomic import open_atomic, signals_held, write_text_atomic
+from unspin.emitters.html_pages import page_path
 from unspin.errors import InputError, UnspinError
+from unspin.executors import Chunk, WorkItem
 from unspin.pipeline import Context, Pipeline
-from unspin.readers import FORMATS, read_path, read_text
+from unspin.readers import FORMATS, load_bytes, read_path, read_text
 
 
 @dataclass
@@ -41,9 +44,15 @@ class InputProblem:
 
 @dataclass
 class BatchResult:
-    documents: list[dict[str, Any]] = field(default_factory=list)  # per-file summary rows
+    # Per-file summary rows, in input order (on disk for a batch: see RowStore).
+    documents: Sequence[dict[str, Any]] = field(default_factory=list)
     problems: list[InputProblem] = field(default_factory=list)
-    written: list[Path] = field(default_factory=list)
+    written: list[Path] = field(default_factory=list)  # the first files written (not all of a large batch)
+    written_count: int = 0
+
+
+# The files a batch result lists by name; past that it only counts them (bounded memory).
+_LISTED_OUTPUTS = 10_000
 
 
 # --------------------------------------------------------------------------------------------- inputs
@@ -172,40 +181,6 @@ def _label(path: Path) -> str:
         return path.as_posix()
 
 
-def _process_chunk(paths: list[str], settings: Settings) -> list[tuple[str, Any]]:
-    """Worker: read and process a chunk of files; returns (path, rendered outputs | problem) pairs."""
-    ctx = _worker_context(settings)
-    results: list[tuple[str, Any]] = []
-    docs: list[Document] = []
-    for p in paths:
-        try:
-            docs.append(read_path(Path(p), settings.max_bytes))
-        except UnspinError as exc:
-            results.append((p, InputProblem(p, str(exc))))
-    if docs:
-        Pipeline(settings).run(docs, ctx)
-        for doc in docs:
-            assert doc.path is not None
-            results.append((str(doc.path), render_outputs(doc, _label(doc.path))))
-    return results
-
-
-_WORKER_CONTEXT: Context | None = None
-
-
-def _worker_context(settings: Settings) -> Context:
-    # One context per process, reused for every chunk: resources load once per worker.
-    global _WORKER_CONTEXT
-    if _WORKER_CONTEXT is None or _WORKER_CONTEXT.settings != settings:
-        _WORKER_CONTEXT = Context(settings)
-    return _WORKER_CONTEXT
-
-
-def _chunks(items: list[Path], size: int) -> Iterator[list[str]]:
-    for i in range(0, len(items), size):
-        yield [str(p) for p in items[i : i + size]]
-
-
 def require_components(settings: Settings) -> None:
     """Raise a one-line error now for a component the settings require but cannot have."""
     if settings.require_model and not settings.fast and "spin" not in settings.disabled_stages:
@@ -220,12 +195,20 @@ def clean_paths(
     settings: Settings,
     on_progress: Callable[[int, int], None] | None = None,
     batch_size: int = 8,
+    on_message: Callable[[str], None] | None = None,
+    use_cache: bool = True,
 ) -> BatchResult:
     """Process every article named by ``args`` and write its outputs under ``out_dir``.
 
     Files that cannot be read are reported in ``problems`` and produce no output; the others are
-    processed regardless. With ``settings.jobs > 1`` chunks run in a local process pool.
+    processed regardless. The plan is made here; the executor that ``settings`` choose (this process,
+    a pool of ``settings.jobs`` processes, or a Dask cluster) only runs its chunks. Outputs are written
+    atomically as chunks come back; an input whose outputs are still what the result cache recorded is
+    not processed again.
     """
+    from unspin.cache import ResultCache
+    from unspin.executors import Outcome, executor_for
+
     paths, problems = collect_inputs(args, settings)
     result = BatchResult(problems=list(problems))
     if paths:
@@ -239,85 +222,122 @@ def clean_paths(
                 if p.resolve().is_relative_to(Path(arg).resolve()):
                     roots.setdefault(p, Path(arg))
     stems = _unique_stems(paths, roots)
+    store = ResultCache(settings) if use_cache and settings.cache else None
+    cache_keys: dict[int, str] = {}
     total = len(paths)
     done = 0
-    chunks = list(_chunks(paths, batch_size))
+    rows = RowStore()
+    # A large batch's report is an overview plus a page per article, rendered by the workers.
+    paged = total >= settings.report_paged_from
+    overview_rows = RowStore() if paged else None
+    targets = [_targets(out_dir, stems[p], paged) for p in paths]
+    read_problems: dict[int, InputProblem] = {}
 
-    def consume(chunk_results: list[tuple[str, Any]]) -> None:
+    def consume(outcomes: list[Outcome]) -> None:
         nonlocal done
-        for p, outcome in chunk_results:
+        for outcome in outcomes:
             done += 1
-            if isinstance(outcome, InputProblem):
-                result.problems.append(outcome)
-            elif not _inside(out_dir, out_dir / stems[Path(p)]):
-                result.problems.append(InputProblem(p, f"its output would leave {out_dir}; not written"))
+            path = paths[outcome.index]
+            files = targets[outcome.index]
+            if outcome.problem is not None:
+                read_problems[outcome.index] = InputProblem(str(path), outcome.problem)
+            elif not outcome.written and not all(_inside(out_dir, file) for file in files):
+                read_problems[outcome.index] = InputProblem(
+                    str(path), f"its output would leave {out_dir}; not written"
+                )
             else:
-                md_text, json_text, data = outcome
-                stem = stems[Path(p)]
-                md_path = out_dir / stem.with_name(stem.name + ".md")
-                json_path = out_dir / stem.with_name(stem.name + ".json")
-                with signals_held():  # an article's outputs come as a pair or not at all
-                    _write_output(md_path, md_text)
-                    try:
-                        _write_output(json_path, json_text)
-                    except BaseException:
-                        md_path.unlink(missing_ok=True)
-                        raise
-                result.written.extend([md_path, json_path])
+                assert outcome.row is not None
+                _write_outputs(files, (outcome.markdown, outcome.json, outcome.page_html))
+                if overview_rows is not None:
+                    assert outcome.overview is not None
+                    overview_rows.add(outcome.index, outcome.overview)
+                digests = _digests(*files)
+                if outcome.index in cache_keys and store is not None and digests is not None:
+                    entry_key = cache_keys.pop(outcome.index)
+                    store.put_outputs(entry_key, outcome.row, digests, outcome.overview)
+                md_path, json_path = files[:2]
+                if len(result.written) < _LISTED_OUTPUTS:
+                    result.written.extend(files)
+                result.written_count += len(files)
                 outputs = {
                     "markdown": md_path.relative_to(out_dir).as_posix(),
                     "json": json_path.relative_to(out_dir).as_posix(),
                 }
-                result.documents.append(summary_row(data, outputs))
+                rows.add(outcome.index, {**outcome.row, "outputs": outputs})
             if on_progress:
                 on_progress(done, total)
 
-    with _languagetool_for_batch(settings) as run_settings:
-        if run_settings.jobs > 1 and len(chunks) > 1:
-            _run_pool(chunks, run_settings, consume)
-        else:
-            try:
-                for chunk in chunks:
-                    consume(_process_chunk(chunk, run_settings))
-            finally:
-                _close_worker_context()
+    remote = settings.executor == "dask"
+    send_bytes = remote and not settings.shared_fs
+    worker_writes = remote and settings.shared_fs
 
+    def plan() -> Iterator[Chunk]:
+        """The chunks still to run, read lazily: an up-to-date input is consumed here, not sent."""
+        batch: list[WorkItem] = []
+        for index, path in enumerate(paths):
+            label = _label(path)
+            data: bytes | None = None
+            if store is not None or send_bytes:
+                try:
+                    data = load_bytes(path, settings.max_bytes)
+                except InputError as exc:
+                    consume([Outcome(index, problem=str(exc))])
+                    continue
+            if store is not None and data is not None:
+                key = store.output_key(data, path, label)
+                entry = store.get_outputs(key)
+                if entry is not None and entry["digests"] == _digests(*targets[index]):
+                    consume([Outcome(index, row=entry["row"], overview=entry.get("overview"))])
+                    continue
+                cache_keys[index] = key
+            files = targets[index]
+            batch.append(
+                WorkItem(
+                    index,
+                    str(path),
+                    str(path.resolve()),
+                    label,
+                    data if send_bytes else None,
+                    tuple(str(f.resolve()) for f in files) if worker_writes else None,
+                    files[2].relative_to(out_dir).as_posix() if paged else None,
+                )
+            )
+            if len(batch) >= batch_size:
+                yield Chunk(tuple(batch))
+                batch = []
+        if batch:
+            yield Chunk(tuple(batch))
+
+    chunk_count = -(-total // batch_size)
+    with _languagetool_for_batch(settings) as run_settings:
+        executor = executor_for(run_settings, chunk_count, on_message)
+        executor.run(plan(), run_settings, consume)
+
+    # Plan order, whatever order the chunks finished in.
+    result.documents = rows
+    result.problems.extend(read_problems[i] for i in sorted(read_problems))
     if result.documents:
-        write_batch_report(out_dir, result)
+        write_batch_report(out_dir, result, settings.report_paged_from, overview_rows)
     return result
 
 
-def _worker_init() -> None:
-    # Ctrl-C reaches the whole process group; only the parent handles it and stops the workers, so that
-    # a batch ends at once with one message instead of a traceback per worker. The parent's SIGTERM
-    # handler (inherited through fork) is not theirs: the default ends a worker right away.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+def _targets(out_dir: Path, stem: Path, paged: bool) -> tuple[Path, ...]:
+    """NAME.md, NAME.json and, when the report is paged, the article's report page."""
+    md, data = out_dir / stem.with_name(stem.name + ".md"), out_dir / stem.with_name(stem.name + ".json")
+    if not paged:
+        return md, data
+    return md, data, out_dir / page_path(data.relative_to(out_dir).as_posix())
 
 
-def _run_pool(
-    chunks: list[list[str]], settings: Settings, consume: Callable[[list[tuple[str, Any]]], None]
-) -> None:
-    """Run the chunks in ``settings.jobs`` worker processes, consuming results in input order.
-
-    On an interruption (Ctrl-C, SIGTERM turned into SystemExit) or an error the workers are
-    terminated, not waited for: the chunks still queued would otherwise all run before the exit.
-    """
-    pool = multiprocessing.get_context("fork").Pool(settings.jobs, initializer=_worker_init)
-    try:
-        for chunk_results in pool.imap(_process_chunk_with, [(chunk, settings) for chunk in chunks]):
-            consume(chunk_results)
-    except BaseException:
-        pool.terminate()
-        raise
-    else:
-        pool.close()
-    finally:
-        pool.join()
-
-
-def _process_chunk_with(job: tuple[list[str], Settings]) -> list[tuple[str, Any]]:
-    return _process_chunk(*job)
+def _digests(*files: Path) -> dict[str, str] | None:
+    """The SHA-256 of each output file, or None when one is missing (then the input runs again)."""
+    digests: dict[str, str] = {}
+    for file in files:
+        try:
+            digests[file.name] = hashlib.sha256(file.read_bytes()).hexdigest()
+        except OSError:
+            return None
+    return digests
 
 
 def _check_writable(out_dir: Path) -> None:
@@ -342,11 +362,20 @@ def _write_output(path: Path, text: str) -> None:
         raise UnspinError(f"{path}: cannot write output ({exc.strerror or exc})") from None
 
 
-def _close_worker_context() -> None:
-    global _WORKER_CONTEXT
-    if _WORKER_CONTEXT is not None:
-        _WORKER_CONTEXT.close()
-        _WORKER_CONTEXT = None
+def _write_outputs(files: tuple[Path, ...], texts: tuple[str | None, ...]) -> None:
+    """An article's outputs, all of them or none (a worker on a shared filesystem wrote those that are
+    None)."""
+    written: list[Path] = []
+    with signals_held():
+        try:
+            for file, text in zip(files, texts, strict=False):
+                if text is not None:
+                    _write_output(file, text)
+                    written.append(file)
+        except BaseException:
+            for file in written:
+                file.unlink(missing_ok=True)
+            raise
 
 
 class _languagetool_for_batch:
@@ -361,7 +390,10 @@ class _languagetool_for_batch:
     def __enter__(self) -> Settings:
         lt = self.settings.languagetool
         wants = "grammar" not in self.settings.disabled_stages and lt.mode != "off" and not lt.url
-        if self.settings.jobs > 1 and wants and not os.environ.get("UNSPIN_LANGUAGETOOL_URL"):
+        # Several processes on this machine share one server: a pool, or a LocalCluster. The workers of a
+        # remote cluster start their own, one per worker process.
+        many = self.settings.jobs > 1 or (self.settings.executor == "dask" and not self.settings.scheduler)
+        if many and wants and not os.environ.get("UNSPIN_LANGUAGETOOL_URL"):
             try:
                 from unspin.languagetool.server import start_server
             except ImportError:
@@ -373,7 +405,7 @@ class _languagetool_for_batch:
                     raise
                 print(f"unspin: warning: grammar checks skipped: {exc}", file=sys.stderr)
                 return self.settings.with_overrides(languagetool={"unavailable": str(exc)})
-            return self.settings.with_overrides(languagetool={"url": self.server.url})
+            return self.settings.with_overrides(languagetool={"url": self.server.url, "batch_server": True})
         return self.settings
 
     def __exit__(self, *exc: object) -> None:
@@ -393,34 +425,64 @@ def _unique_stems(paths: list[Path], roots: dict[Path, Path]) -> dict[Path, Path
     return stems
 
 
-def write_batch_report(out_dir: Path, result: BatchResult) -> None:
-    """``report.json`` (every file's scores and counts) and ``report.html`` (the editor's page)."""
-    docs = sorted(result.documents, key=lambda d: d["source"])
-    overall = [d["scores"].get("overall") for d in docs if d["scores"].get("overall") is not None]
+def write_batch_report(
+    out_dir: Path,
+    result: BatchResult,
+    paged_from: int | None = None,
+    overview_rows: Iterable[list[Any]] | None = None,
+) -> None:
+    """``report.json`` (every file's scores and counts) and ``report.html`` (the editor's page).
+
+    Rows are read one at a time (twice: totals, then the file), in source order."""
+    docs = result.documents
+    sources = [row["source"] for row in docs]
+    order = sorted(range(len(sources)), key=sources.__getitem__)
+    del sources
+    overall: list[float] = []
+    findings = applied = 0
+    for i in order:
+        row = docs[i]
+        if row["scores"].get("overall") is not None:
+            overall.append(row["scores"]["overall"])
+        findings += row["counts"]["total"]
+        applied += row["counts"]["applied"]
+    marker = "\u0000files\u0000"
     report = {
         "schema": "unspin-report/1",
         "tool": {"name": "unspin", "version": __version__},
-        "files": docs,
+        "files": [marker],
         "problems": [{"path": p.path, "message": p.message} for p in result.problems],
         "summary": {
-            "files": len(docs),
+            "files": len(order),
             "problems": len(result.problems),
             "mean_overall": round(sum(overall) / len(overall), 1) if overall else None,
-            "findings": sum(d["counts"]["total"] for d in docs),
-            "applied": sum(d["counts"]["applied"] for d in docs),
+            "findings": findings,
+            "applied": applied,
         },
     }
+    # The same bytes as json_doc.dumps(report) with the rows in place of the marker, one row at a time.
+    head, tail = json_doc.dumps(report).split(f"    {json.dumps(marker)}\n")
     path = out_dir / "report.json"
-    _write_output(path, json_doc.dumps(report))
+    try:
+        with open_atomic(path) as handle:
+            handle.write(head)
+            for n, i in enumerate(order):
+                text = json_doc.dumps(docs[i]).rstrip("\n").replace("\n", "\n    ")
+                handle.write(f"    {text}{',' if n < len(order) - 1 else ''}\n")
+            handle.write(tail)
+    except OSError as exc:
+        raise UnspinError(f"{path}: cannot write output ({exc.strerror or exc})") from None
     result.written.append(path)
+    result.written_count += 1
     try:
         from unspin.emitters.html_report import write_report
     except ImportError:
         return
     try:
-        result.written.append(write_report(out_dir))
+        result.written.append(write_report(out_dir, paged_from=paged_from, overview_rows=overview_rows))
     except OSError as exc:
         raise UnspinError(f"{out_dir / 'report.html'}: cannot write output ({exc.strerror or exc})") from None
+    result.written_count += 1
 
 
 def check_paths(

@@ -18,6 +18,7 @@ import hashlib
 import json
 import os
 import tempfile
+from collections.abc import Iterable
 from dataclasses import fields
 from functools import cache
 from importlib import metadata, resources
@@ -44,6 +45,10 @@ _REPORT_ONLY = {
     "exclude",
     "extend-exclude",
     "jobs",
+    "executor",
+    "scheduler",
+    "shared-fs",
+    "report-paged-from",
     "keyphrases",  # the keyphrase a file gets is part of its own key
     "select",
     "ignore",
@@ -131,13 +136,16 @@ class ResultCache:
     def put(self, key: str, doc: Document) -> bool:
         if not self._complete(doc):
             return False
+        return self._write(key, encode_document(doc))
+
+    def _write(self, key: str, entry: dict[str, Any]) -> bool:
         target = self._file(key)
         try:
             self._prepare()
             target.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(prefix=".entry.", dir=target.parent)
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(encode_document(doc), handle, ensure_ascii=False, default=str)
+                json.dump(entry, handle, ensure_ascii=False, default=str)
             os.replace(tmp, target)
         except OSError:
             # A read-only checkout or a full disk must not fail the check itself.
@@ -145,10 +153,35 @@ class ResultCache:
         return True
 
     def _complete(self, doc: Document) -> bool:
+        return self.complete_stages(doc.skipped)
+
+    def complete_stages(self, skipped: Iterable[str]) -> bool:
+        """Whether a result skipped only the stages these settings switch off (else it is not stored)."""
         configured_off = set(self.settings.disabled_stages)
         if self.settings.languagetool.mode == "off":
             configured_off.add("grammar")
-        return all(stage in configured_off for stage in doc.skipped)
+        return all(stage in configured_off for stage in skipped)
+
+    # `unspin clean` keeps, per input and output name, the digests of the files it wrote and the report
+    # row: a re-run finds an input whose outputs are still those files and skips it.
+
+    def output_key(self, data: bytes, path: Path, label: str) -> str:
+        return hashlib.sha256(f"{self.key(data, path)}\0clean\0{label}".encode()).hexdigest()
+
+    def get_outputs(self, key: str) -> dict[str, Any] | None:
+        try:
+            entry = json.loads(self._file(key).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        return entry if isinstance(entry, dict) and entry.get("kind") == "clean-outputs" else None
+
+    def put_outputs(
+        self, key: str, row: dict[str, Any], digests: dict[str, str], overview: list[Any] | None = None
+    ) -> bool:
+        if not self.complete_stages(row.get("skipped", {})):
+            return False
+        entry = {"kind": "clean-outputs", "row": row, "digests": digests, "overview": overview}
+        return self._write(key, entry)
 
     def _prepare(self) -> None:
         # Mark the folder as a cache for backup tools and keep it out of version control.

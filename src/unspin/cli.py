@@ -132,10 +132,28 @@ def clean(
         str | None, typer.Option("--stdin-filename", help="Name (and format) for text read from stdin.")
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary.")] = False,
+    executor: Annotated[
+        str | None,
+        typer.Option("--executor", help="local (this machine; --jobs processes) or dask (a Dask cluster)."),
+    ] = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            "--scheduler", help="With --executor dask: join the cluster of this scheduler (tcp://host:8786)."
+        ),
+    ] = None,
+    shared_fs: Annotated[
+        bool,
+        typer.Option("--shared-fs", help="Dask workers read and write files themselves (shared disk)."),
+    ] = False,
+    no_cache: NoCacheOpt = False,
 ) -> None:
     """Clean articles: write NAME.md and NAME.json per article, report.json and report.html per batch."""
     from unspin import api
+    from unspin.config import EXECUTORS
 
+    if executor is not None and executor not in EXECUTORS:
+        raise fail(f"--executor: expected one of {', '.join(EXECUTORS)}, not {executor!r}")
     settings = load_settings(
         config,
         paths,
@@ -144,8 +162,16 @@ def clean(
         jobs=jobs,
         fast=fast or None,
         require_model=require_model or None,
+        executor=executor,
+        scheduler=scheduler,
+        shared_fs=shared_fs or None,
         **_grammar_overrides(no_grammar, require_grammar, languagetool_url),
     )
+    if settings.scheduler and settings.executor != "dask":
+        raise fail("--scheduler needs --executor dask")
+    if settings.executor == "dask" and jobs is None and settings.jobs == 1 and not settings.scheduler:
+        # A LocalCluster uses every core unless told otherwise.
+        settings = settings.with_overrides(jobs=os.cpu_count() or 1)
     if paths == ["-"]:
         _clean_stdin(settings, stdin_filename)
         return
@@ -160,7 +186,14 @@ def clean(
             if bar is not None:
                 bar.update(task, completed=done, total=total)
 
-        result = api.clean_paths(paths, out, settings, on_progress=on_progress)
+        result = api.clean_paths(
+            paths,
+            out,
+            settings,
+            on_progress=on_progress,
+            on_message=None if quiet else lambda line: typer.echo(f"unspin: {line}", err=True),
+            use_cache=not no_cache,
+        )
     for problem in result.problems:
         typer.echo(f"unspin: error: {problem.path}: {_strip_path(problem.message, problem.path)}", err=True)
     if not quiet:
@@ -172,7 +205,7 @@ def clean(
                 err=True,
             )
         if result.documents:
-            typer.echo(f"wrote {len(result.written)} files to {out}/", err=True)
+            typer.echo(f"wrote {result.written_count} files to {out}/", err=True)
     if result.problems:
         raise typer.Exit(2)
 
@@ -227,15 +260,22 @@ def report(
     ] = Path("output"),
 ) -> None:
     """Rebuild report.html from the NAME.json files in an output folder, without re-running the pipeline."""
-    from unspin.emitters.html_report import load_documents, write_report
+    from unspin.emitters.html_report import document_files, load_documents, write_report
 
     if not out_dir.is_dir():
         raise fail(f"{out_dir}: no such folder")
-    docs = load_documents(out_dir)
-    if not docs:
-        raise fail(f"{out_dir}: no article JSON files (schema unspin/1) found; run `unspin clean` first")
-    path = write_report(out_dir, docs=docs)
-    typer.echo(f"wrote {path} ({len(docs)} article{'s' if len(docs) != 1 else ''})", err=True)
+    paged_from = load_settings(None, [str(out_dir)]).report_paged_from
+    if len(document_files(out_dir)) >= paged_from:
+        # A large batch: an overview and one page per article, read one article at a time.
+        path = write_report(out_dir, paged_from=paged_from)
+        count = len(document_files(out_dir))
+    else:
+        docs = load_documents(out_dir)
+        if not docs:
+            raise fail(f"{out_dir}: no article JSON files (schema unspin/1) found; run `unspin clean` first")
+        path = write_report(out_dir, docs=docs)
+        count = len(docs)
+    typer.echo(f"wrote {path} ({count} article{'s' if count != 1 else ''})", err=True)
 
 
 @app.command()

@@ -25,6 +25,7 @@ FAIL_LEVELS = ("info", "warning", "error", "never")
 LT_MODES = ("auto", "required", "off")
 SEVERITIES = ("info", "warning", "error")
 OUTPUT_FORMATS = ("text", "json", "jsonl", "sarif", "github", "rdjson", "junit", "gitlab")
+EXECUTORS = ("local", "dask")
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,9 @@ class LanguageToolSettings:
     # Set by a multi-process batch when its parent could not start a server: the reason, so that
     # workers skip grammar checks instead of each trying (and failing) to start their own.
     unavailable: str | None = None
+    # Runtime only: ``url`` is the server the batch itself started for its workers (reported as "managed",
+    # as a server started in-process is, so that outputs do not depend on how many processes ran).
+    batch_server: bool = False
 
 
 @dataclass(frozen=True)
@@ -81,6 +85,14 @@ class Settings:
     # Larger files are refused (exit 2, one line naming this limit) before they are read. Time grows
     # linearly with size; a file at this limit is minutes of work (README, "Reliability").
     max_bytes: int = 2_000_000
+    # Where `unspin clean` runs its chunks: "local" (this process, or a pool of `jobs` processes) or "dask"
+    # (a LocalCluster of `jobs` workers, or the cluster whose scheduler is at `scheduler`).
+    executor: str = "local"
+    scheduler: str | None = None
+    # Dask workers read inputs and write outputs by path themselves (they share the client's filesystem).
+    shared_fs: bool = False
+    # From this many articles on, report.html is an overview page with one page per article beside it.
+    report_paged_from: int = 500
 
     @property
     def fix_applicability(self) -> Applicability:
@@ -285,7 +297,19 @@ def from_mapping(data: dict[str, Any], source: str | None = None) -> Settings:
             if not isinstance(value, dict) or not all(isinstance(v, dict) for v in value.values()):
                 raise ConfigError(f"{raw_key}{where}: expected a table of tables")
             kwargs[key] = {k: dict(v) for k, v in value.items()}
-        elif key in ("jobs", "max_bytes"):
+        elif key == "executor":
+            if value not in EXECUTORS:
+                raise ConfigError(f"{raw_key}{where}: expected one of {', '.join(EXECUTORS)}")
+            kwargs[key] = value
+        elif key == "scheduler":
+            if not isinstance(value, str) or not value.strip():
+                raise ConfigError(f"{raw_key}{where}: expected a scheduler address (tcp://host:8786)")
+            kwargs[key] = value.strip()
+        elif key == "shared_fs":
+            if not isinstance(value, bool):
+                raise ConfigError(f"{raw_key}{where}: expected true or false")
+            kwargs[key] = value
+        elif key in ("jobs", "max_bytes", "report_paged_from"):
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ConfigError(f"{raw_key}{where}: expected a positive integer")
             kwargs[key] = value
@@ -297,7 +321,7 @@ def from_mapping(data: dict[str, Any], source: str | None = None) -> Settings:
 def _languagetool(value: Any, where: str) -> LanguageToolSettings:
     if not isinstance(value, dict):
         raise ConfigError(f"languagetool{where}: expected a table")
-    known = {f.name for f in fields(LanguageToolSettings)} - {"unavailable"}  # runtime-only
+    known = {f.name for f in fields(LanguageToolSettings)} - {"unavailable", "batch_server"}  # runtime-only
     kwargs: dict[str, Any] = {}
     for raw_key, item in value.items():
         key = raw_key.replace("-", "_")

@@ -68,6 +68,10 @@ class Context:
                 self._resources[key] = _load(key, factory)
         return self._resources[key]
 
+    def forget_resource(self, key: str) -> None:
+        """Drop a (non-shared) resource, e.g. a dead server's client, so that the next use builds it anew."""
+        self._resources.pop(key, None)
+
     def has_resource(self, key: str) -> bool:
         return key in self._resources
 

@@ -9,6 +9,7 @@ import tempfile
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TextIO
 
 # The signals that end a run (Ctrl-C, kill, a closed terminal).
 _ENDING = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
@@ -30,12 +31,20 @@ def signals_held() -> Iterator[None]:
 
 
 def write_text_atomic(path: Path, text: str) -> None:
+    with open_atomic(path) as handle:
+        handle.write(text)
+
+
+@contextlib.contextmanager
+def open_atomic(path: Path) -> Iterator[TextIO]:
+    """A text file to write in pieces that appears at ``path`` whole, or not at all. Ending signals are
+    held meanwhile (see ``signals_held``)."""
     with signals_held():
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         try:
             with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-                handle.write(text)
+                yield handle
             # mkstemp creates the file private (0600); give it the mode an ordinary write would get.
             umask = os.umask(0)
             os.umask(umask)

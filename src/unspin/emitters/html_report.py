@@ -203,11 +203,7 @@ def _worst_first(articles: list[ArticleView]) -> list[ArticleView]:
 def load_documents(out_dir: Path) -> list[dict[str, Any]]:
     """Every per-article JSON document (schema unspin/1) under ``out_dir``, by path."""
     docs: list[dict[str, Any]] = []
-    for path in sorted(out_dir.rglob("*.json")):
-        if path == out_dir / BATCH_JSON_NAME or any(
-            p.startswith(".") for p in path.relative_to(out_dir).parts
-        ):
-            continue
+    for path in document_files(out_dir):
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, json.JSONDecodeError):
@@ -217,16 +213,41 @@ def load_documents(out_dir: Path) -> list[dict[str, Any]]:
     return docs
 
 
-def write_report(out_dir: Path, *, docs: list[dict[str, Any]] | None = None) -> Path:
+def document_files(out_dir: Path) -> list[Path]:
+    """The per-article JSON files under ``out_dir`` (not report.json, nothing in hidden folders)."""
+    return [
+        path
+        for path in sorted(out_dir.rglob("*.json"))
+        if path != out_dir / BATCH_JSON_NAME
+        and not any(p.startswith(".") for p in path.relative_to(out_dir).parts)
+    ]
+
+
+def write_report(
+    out_dir: Path,
+    *,
+    docs: list[dict[str, Any]] | None = None,
+    paged_from: int | None = None,
+    overview_rows: Iterable[list[Any]] | None = None,
+) -> Path:
     """Rebuild ``out_dir/report.html`` (atomically) from the JSON documents in ``out_dir``, or from
-    ``docs`` when the caller has already loaded them."""
+    ``docs`` when the caller has already loaded them. From ``paged_from`` article files on, the report
+    is an overview with one page per article (see html_pages), read one article at a time, or with
+    the pages already written and their ``overview_rows`` given."""
+    if overview_rows is not None or (docs is None and paged_from is not None):
+        files = document_files(out_dir)
+        if overview_rows is not None or paged_from is None or len(files) >= paged_from:
+            from unspin.emitters.html_pages import write_paged_report
+
+            return write_paged_report(out_dir, files, overview_rows)
     path = out_dir / REPORT_NAME
     write_text_atomic(path, build_report(load_documents(out_dir) if docs is None else docs))
     return path
 
 
-def build_report(json_docs: list[dict[str, Any]]) -> str:
-    """The whole report page for a batch of per-article JSON documents."""
+def build_report(json_docs: list[dict[str, Any]], back: str | None = None) -> str:
+    """The whole report page for a batch of per-article JSON documents (``back``: the overview page that
+    links to this one, for an article's page of a large batch)."""
     docs = sorted(
         (d for d in json_docs if isinstance(d, dict)),
         key=lambda d: (_text(d.get("source")), _text(d.get("title"))),
@@ -251,6 +272,7 @@ def build_report(json_docs: list[dict[str, Any]]) -> str:
         "style": style,
         "script": script,
         "heading": esc(title),
+        "nav": f' <a class="back" href="{esc(back)}">All articles</a>' if back else "",
         "overview": _overview(ordered),
         "articles": "\n".join(_article_section(a) for a in ordered),
         "data": script_json(payload),

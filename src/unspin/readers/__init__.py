@@ -60,9 +60,9 @@ def check_size(size: int, max_bytes: int | None, where: str, read_all: bool = Tr
         )
 
 
-def read_path(path: Path, max_bytes: int | None = None) -> Document:
-    fmt = FORMATS.get(path.suffix.lower())
-    if fmt is None:
+def load_bytes(path: Path, max_bytes: int | None = None) -> bytes:
+    """The bytes of an article file, or an InputError saying in one line why there are none."""
+    if FORMATS.get(path.suffix.lower()) is None:
         raise InputError(
             f"{path}: unsupported file type {path.suffix or '(none)'}; expected .txt, .md or .html"
         )
@@ -76,4 +76,14 @@ def read_path(path: Path, max_bytes: int | None = None) -> Document:
     except OSError as exc:
         raise InputError(f"{path}: cannot read ({exc.strerror})") from None
     check_size(len(data), max_bytes, str(path))  # it may have grown since
-    return read_text(decode(data, str(path)), fmt, path)
+    return data
+
+
+def read_bytes(data: bytes, path: Path, max_bytes: int | None = None) -> Document:
+    """An article from bytes read elsewhere (e.g. sent with a chunk); the name gives the format."""
+    check_size(len(data), max_bytes, str(path))
+    return read_text(decode(data, str(path)), FORMATS[path.suffix.lower()], path)
+
+
+def read_path(path: Path, max_bytes: int | None = None) -> Document:
+    return read_bytes(load_bytes(path, max_bytes), path)

@@ -50,6 +50,7 @@ class GrammarService:
     url: str | None = None
     version: str | None = None
     server: Any = None  # the ManagedServer this run started, if it started one
+    batch_server: bool = False  # the server at ``url`` was started by this batch for its workers
     reason: str | None = None
     # Why checking stopped mid-run (the server died and did not come back): later documents skip too.
     lost: str | None = None
@@ -92,7 +93,9 @@ def open_service(ctx: Context) -> GrammarService:
         if server is not None:
             server.stop()
         return GrammarService(reason=str(exc))
-    return GrammarService(client=client, url=url, version=version, server=server)
+    return GrammarService(
+        client=client, url=url, version=version, server=server, batch_server=lt.batch_server and url == lt.url
+    )
 
 
 @register_stage
@@ -186,7 +189,7 @@ def check_document(doc: Document, service: GrammarService, options: GrammarOptio
     doc.findings.extend(findings)
     doc.analysis["grammar"] = {
         "languagetool_version": service.version,
-        "server": "managed" if service.managed else service.url,
+        "server": "managed" if service.managed or service.batch_server else service.url,
         "matches": len(matches),
         "findings": len(findings),
         "safe_fixes": sum(1 for f in findings if f.fix and f.fix.applicability == Applicability.SAFE),

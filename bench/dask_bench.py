@@ -1,0 +1,222 @@
+"""`unspin clean --executor dask`: speed-up, overhead and client memory, measured in turn on one machine.
+
+    python -m bench.dask_bench speed --copies 2          # the bench corpus ×2: Dask 1 vs 2 workers, --jobs 2
+    python -m bench.dask_bench overhead --articles 2000    # the Dask path's own cost per article
+    python -m bench.dask_bench memory --sizes 1000,10000,100000
+
+speed: the same corpus through `clean_paths` (grammar off) with, in turn, one process (SerialExecutor),
+a Dask LocalCluster of 1 worker, of 2 workers, and the local pool of 2 processes. Model loading is not
+counted: each cluster's workers and the pool's parent process clean one article first. Reported: seconds
+and articles/s per run, Dask 2 workers / 1 worker, Dask 2 workers / `--jobs 2`, and the Dask path's
+overhead per article (Dask with 1 worker minus one process, divided by the article count).
+
+memory: generated small articles, cleaned on a 2-worker LocalCluster with a fast configuration (only the
+normalize, structure and score stages: the workers' speed is not what is measured), while a thread samples
+the client process's RSS; the peak during the run and after the report are printed per size.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+if __package__ in (None, ""):  # run as a script: make the bench package importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import argparse
+import json
+import shutil
+import tempfile
+import threading
+import time
+from typing import Any
+
+from bench.common import CORPUS, RESULTS, revision
+from unspin import api
+from unspin.config import Settings
+from unspin.pipeline import DEFAULT_ORDER
+
+NO_GRAMMAR = Settings(disabled_stages=("grammar",))
+FAST = Settings(
+    disabled_stages=tuple(s for s in DEFAULT_ORDER if s not in ("normalize", "structure", "score"))
+)
+
+
+def _corpus(folder: Path, copies: int) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    for copy in range(copies):
+        for article in sorted((CORPUS / "articles").glob("*.txt")):
+            shutil.copy(article, folder / f"{article.stem}-{copy}.txt")
+    return sorted(folder.iterdir())
+
+
+def _warm_worker() -> None:
+    # A worker loads spaCy, the language model and the thesauri on its first article, not in the timing.
+    from unspin.executors import Chunk, WorkItem, run_chunk
+
+    sample = sorted((CORPUS / "articles").glob("*.txt"))[0]
+    run_chunk(Chunk((WorkItem(0, str(sample), str(sample), "warm"),)), NO_GRAMMAR)
+
+
+def _timed_clean(inputs: Path, out: Path, settings: Settings) -> float:
+    started = time.perf_counter()
+    result = api.clean_paths([str(inputs)], out, settings, use_cache=False)
+    assert not result.problems
+    return time.perf_counter() - started
+
+
+def speed(copies: int) -> dict[str, Any]:
+    from distributed import Client, LocalCluster
+
+    work = Path(tempfile.mkdtemp(prefix="unspin-dask-bench."))
+    inputs = work / "in"
+    count = len(_corpus(inputs, copies))
+    runs: dict[str, float] = {}
+    _warm_worker()  # this process: the serial run, and the pool's workers inherit it through fork
+    runs["one process"] = _timed_clean(inputs, work / "serial", NO_GRAMMAR)
+    runs["--jobs 2"] = _timed_clean(inputs, work / "pool", NO_GRAMMAR.with_overrides(jobs=2))
+    for workers in (1, 2):
+        with (
+            LocalCluster(n_workers=workers, threads_per_worker=1, dashboard_address=":0") as cluster,
+            Client(cluster) as client,
+        ):
+            client.run(_warm_worker)
+            settings = NO_GRAMMAR.with_overrides(executor="dask", scheduler=cluster.scheduler_address)
+            runs[f"dask {workers} worker{'s' if workers > 1 else ''}"] = _timed_clean(
+                inputs, work / f"dask{workers}", settings
+            )
+    shutil.rmtree(work)
+    return {
+        "articles": count,
+        "seconds": {k: round(v, 2) for k, v in runs.items()},
+        "articles_per_second": {k: round(count / v, 3) for k, v in runs.items()},
+        "dask_2_over_1": round(runs["dask 1 worker"] / runs["dask 2 workers"], 3),
+        "dask_2_over_jobs_2": round(runs["--jobs 2"] / runs["dask 2 workers"], 3),
+        "dask_overhead_ms_per_article": round(
+            1000 * (runs["dask 1 worker"] - runs["one process"]) / count, 1
+        ),
+    }
+
+
+def overhead(count: int) -> dict[str, Any]:
+    """The Dask path's cost per article on its own: small generated articles through the fast stages,
+    in this process and then on a warm 1-worker LocalCluster (bytes sent and outputs returned)."""
+    from distributed import Client, LocalCluster
+
+    work = Path(tempfile.mkdtemp(prefix="unspin-dask-overhead."))
+    _generated(work / "in", count)
+    runs: dict[str, float] = {}
+    api.clean_paths([str(work / "in")], work / "warm", FAST, use_cache=False)  # load what the stages use
+    runs["one process"] = _timed_clean(work / "in", work / "serial", FAST)
+    with (
+        LocalCluster(n_workers=1, threads_per_worker=1, dashboard_address=":0") as cluster,
+        Client(cluster) as client,
+    ):
+        client.run(_warm_fast)
+        settings = FAST.with_overrides(executor="dask", scheduler=cluster.scheduler_address)
+        runs["dask 1 worker"] = _timed_clean(work / "in", work / "dask", settings)
+    shutil.rmtree(work)
+    return {
+        "articles": count,
+        "configuration": "stages normalize, structure, score; batch 8",
+        "seconds": {k: round(v, 2) for k, v in runs.items()},
+        "dask_overhead_ms_per_article": round(
+            1000 * (runs["dask 1 worker"] - runs["one process"]) / count, 2
+        ),
+    }
+
+
+def _warm_fast() -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        _generated(Path(folder) / "in", 8)
+        api.clean_paths([str(Path(folder) / "in")], Path(folder) / "out", FAST, use_cache=False)
+
+
+def _generated(folder: Path, count: int) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    for i in range(count):
+        sub = folder / f"{i // 1000:03d}"
+        sub.mkdir(exist_ok=True)
+        (sub / f"a{i:06d}.txt").write_text(
+            f"Article {i}\n\nA short note number {i} about keeping a garden tidy in the spring.\n",
+            encoding="utf-8",
+        )
+
+
+class _RssSampler(threading.Thread):
+    def __init__(self) -> None:
+        super().__init__(daemon=True)
+        import psutil
+
+        self.process = psutil.Process()
+        self.peak = 0
+        self.running = True
+
+    def run(self) -> None:
+        while self.running:
+            self.peak = max(self.peak, self.process.memory_info().rss)
+            time.sleep(0.05)
+
+
+def memory(sizes: list[int]) -> dict[str, Any]:
+    from distributed import Client, LocalCluster
+
+    rows = []
+    with (
+        LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=":0") as cluster,
+        Client(cluster),
+    ):
+        settings = FAST.with_overrides(executor="dask", scheduler=cluster.scheduler_address)
+        for size in sizes:
+            work = Path(tempfile.mkdtemp(prefix="unspin-dask-mem."))
+            _generated(work / "in", size)
+            sampler = _RssSampler()
+            sampler.start()
+            started = time.perf_counter()
+            result = api.clean_paths(
+                [str(work / "in")], work / "out", settings, batch_size=64, use_cache=False
+            )
+            sampler.running = False
+            sampler.join()
+            assert len(result.documents) == size
+            rows.append(
+                {
+                    "articles": size,
+                    "seconds": round(time.perf_counter() - started, 1),
+                    "client_peak_rss_mb": round(sampler.peak / 2**20, 1),
+                }
+            )
+            print(json.dumps(rows[-1]), flush=True)
+            shutil.rmtree(work)
+    return {"configuration": "stages normalize, structure, score; batch 64; 2 workers", "runs": rows}
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    sub = parser.add_subparsers(dest="what", required=True)
+    speed_args = sub.add_parser("speed")
+    speed_args.add_argument("--copies", type=int, default=2)
+    overhead_args = sub.add_parser("overhead")
+    overhead_args.add_argument("--articles", type=int, default=2000)
+    memory_args = sub.add_parser("memory")
+    memory_args.add_argument("--sizes", default="1000,10000,100000")
+    parser.add_argument("--out", type=Path, help="Write the results here (JSON).")
+    args = parser.parse_args(argv)
+    sizes = [int(s) for s in getattr(args, "sizes", "0").split(",")]
+    if args.what == "overhead":
+        results = overhead(args.articles)
+    else:
+        results = speed(args.copies) if args.what == "speed" else memory(sizes)
+    results = {"revision": revision(), **results}
+    print(json.dumps(results, indent=2))
+    if args.out:
+        args.out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
+
+
+__all__ = ["RESULTS", "main"]
