@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+import os
 import queue
 import signal
 from collections.abc import Callable, Iterator
@@ -153,7 +154,19 @@ class SerialExecutor:
             close_worker_context()
 
 
-def _pool_worker_init() -> None:
+MODEL_THREADS_ENV = "UNSPIN_MODEL_THREADS"
+
+
+def share_cores(workers: int) -> None:
+    """In a worker process, before its models load: the contextual model takes this process's share of the
+    machine's cores, so that N workers do not each start a thread per core and crowd one another. A count
+    the user set in the environment is kept."""
+    if workers > 1 and not os.environ.get(MODEL_THREADS_ENV):
+        os.environ[MODEL_THREADS_ENV] = str(max(1, (os.cpu_count() or 1) // workers))
+
+
+def _pool_worker_init(workers: int) -> None:
+    share_cores(workers)
     # Ctrl-C reaches the whole process group; only the parent handles it and stops the workers, so that
     # a batch ends at once with one message instead of a traceback per worker. The parent's SIGTERM
     # handler is not theirs: the default ends a worker right away.
@@ -173,7 +186,9 @@ class PoolExecutor:
     def run(self, chunks: Iterator[Chunk], settings: Settings, consume: Consume) -> None:
         # Not "fork": a process that has run the contextual model holds CTranslate2's worker threads,
         # and a child forked from it can wait forever on their locks. A fork server starts clean.
-        pool = multiprocessing.get_context("forkserver").Pool(self.jobs, initializer=_pool_worker_init)
+        pool = multiprocessing.get_context("forkserver").Pool(
+            self.jobs, initializer=_pool_worker_init, initargs=(self.jobs,)
+        )
         finished: queue.SimpleQueue[tuple[bool, Any]] = queue.SimpleQueue()
         in_flight = 0
 

@@ -17,21 +17,26 @@ from typing import Any
 
 from unspin.config import Settings
 from unspin.errors import UnspinError
-from unspin.executors import Chunk, Consume, close_worker_context, run_chunk
+from unspin.executors import Chunk, Consume, close_worker_context, run_chunk, share_cores
 
 
-def _worker_plugin() -> Any:
+def _worker_plugin(local_workers: int | None) -> Any:
     from distributed import WorkerPlugin
 
-    class CloseUnspinContext(WorkerPlugin):
-        """Stop what a worker's context started (a LanguageTool server) when the worker shuts down."""
+    class UnspinWorker(WorkerPlugin):
+        """On a LocalCluster, share the machine's cores between the workers' models; stop what a worker's
+        context started (a LanguageTool server) when the worker shuts down."""
 
         name = "unspin-context"
+
+        def setup(self, worker: Any) -> None:
+            if local_workers is not None:
+                share_cores(local_workers)
 
         def teardown(self, worker: Any) -> None:
             close_worker_context()
 
-    return CloseUnspinContext()
+    return UnspinWorker()
 
 
 class DaskExecutor:
@@ -59,7 +64,7 @@ class DaskExecutor:
             )
             client = Client(cluster)
         try:
-            client.register_plugin(_worker_plugin())
+            client.register_plugin(_worker_plugin(self.workers if cluster is not None else None))
             link = _dashboard_link(client, local=cluster is not None)
             if link and self.announce:
                 self.announce(f"Dask dashboard: {link}")
