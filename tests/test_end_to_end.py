@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
 
@@ -13,22 +12,9 @@ import jsonschema
 import pytest
 
 from unspin.cli import main
-from unspin.config import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 INPUT = ROOT / "input"
-
-
-@pytest.fixture(scope="module")
-def languagetool_url() -> Iterator[str]:
-    """One real LanguageTool server for the module; a server that cannot start fails the tests."""
-    from unspin.languagetool.server import start_server
-
-    server = start_server(Settings())
-    try:
-        yield server.url
-    finally:
-        server.stop()
 
 
 @pytest.fixture(scope="module")

@@ -41,18 +41,6 @@ def no_grammar_ctx() -> Iterator[Context]:
 
 
 @pytest.fixture(scope="module")
-def languagetool_url() -> Iterator[str]:
-    """A real LanguageTool server; one that cannot start fails the tests."""
-    from unspin.languagetool.server import start_server
-
-    server = start_server(Settings())
-    try:
-        yield server.url
-    finally:
-        server.stop()
-
-
-@pytest.fixture(scope="module")
 def grammar_settings(languagetool_url: str) -> Settings:
     return Settings().with_overrides(cache=False, languagetool={"url": languagetool_url, "mode": "required"})
 

@@ -101,6 +101,15 @@ def test_crlf_markdown_keeps_offsets() -> None:
     assert doc.prose.count("\r\n") == text.count("\r\n")
 
 
+def test_a_lone_carriage_return_ends_a_line_as_markdown_it_reads_it() -> None:
+    # markdown-it counts a lone CR as a line end; a code block after one must still be protected whole.
+    source = "Intro line\rstill the intro.\n\n```python\nprint('x')\n```\n\n## After\n\nProse here.\n"
+    doc = read_markdown(source)
+    fence = source.index("```")
+    block = next(s for s in doc.protected if s.start <= fence < s.end)
+    assert source[block.start : block.end].strip() == "```python\nprint('x')\n```"
+
+
 def test_invalid_front_matter_is_one_clear_error() -> None:
     with pytest.raises(InputError, match="invalid YAML front matter"):
         read_markdown("---\ntitle: [unclosed\n---\n\nBody text.\n", Path("post.md"))

@@ -59,7 +59,9 @@ def _plain(value: Any) -> Any:
 
 
 def _line_starts(text: str) -> list[int]:
-    return [0] + [m.end() for m in re.finditer(r"\n", text)]
+    # Line ends as markdown-it counts them (it normalises CRLF and a lone CR to LF before parsing), so
+    # that its line numbers map to the right offsets.
+    return [0] + [m.end() for m in re.finditer(r"\r\n?|\n", text)]
 
 
 def protect_markdown(doc: Document, start: int = 0) -> None:

@@ -228,7 +228,7 @@ def decide_contextual(
         alternatives = [
             {"text": c.text, "score": round(c.gain, 3)}
             for c in sorted(unit.candidates, key=lambda c: -c.gain)
-            if c.gain != 0.0
+            if c.confirmed
         ]
         decisions.append(
             SpinDecision(

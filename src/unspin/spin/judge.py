@@ -93,6 +93,7 @@ class Candidate:
     lexicon: bool = False
     left: float = -30.0  # ln P(its first token | left context) at the slot
     gain: float = 0.0  # confirmation: ln P(window with it) - ln P(window as written)
+    confirmed: bool = False  # scored in the window (only the best few of a unit are)
 
 
 @dataclass
@@ -325,9 +326,10 @@ class ContextualJudge:
         for _unit, chosen, base in plan:
             for k, candidate in enumerate(chosen):
                 candidate.gain = scores[base + 1 + k] - scores[base]
+                candidate.confirmed = True
 
     def repair_features(self, unit: Unit, hit_repair: float) -> dict[str, float]:
-        confirmed = sorted((c for c in unit.candidates if c.gain != 0.0), key=lambda c: -c.gain)
+        confirmed = sorted((c for c in unit.candidates if c.confirmed), key=lambda c: -c.gain)
         best = confirmed[0] if confirmed else None
         if best is None:
             return {}
@@ -352,7 +354,7 @@ class ContextualJudge:
         }
 
     def best(self, unit: Unit) -> Candidate | None:
-        confirmed = [c for c in unit.candidates if c.gain != 0.0]
+        confirmed = [c for c in unit.candidates if c.confirmed]
         return max(confirmed, key=lambda c: c.gain) if confirmed else None
 
 
