@@ -26,11 +26,10 @@ from unspin.emitters.html_report import (
     SCHEMA,
     _article,
     _asset,
-    _csp_hash,
     _histogram,
     _score_change,
     build_report,
-    esc,
+    page_head,
     report_config,
     script_json,
 )
@@ -103,20 +102,8 @@ def build_overview(rows: list[list[Any]]) -> str:
         "pages": PAGES_DIR,
         "rows": rows,
     }
-    script = _asset("overview.js")
-    style = _asset("report.css")
-    csp = (
-        "default-src 'none'; img-src data:; "
-        f"style-src {_csp_hash(style)}; script-src {_csp_hash(script)}; "
-        "base-uri 'none'; form-action 'none'"
-    )
-    title = f"unspin report — {len(rows)} article{'s' if len(rows) != 1 else ''}"
     values = {
-        "csp": esc(csp),
-        "title": esc(title),
-        "style": style,
-        "script": script,
-        "heading": esc(title),
+        **page_head("overview.js", len(rows)),
         "articles": str(len(rows)),
         "mean": _score_change(mean_before, mean_after),
         "findings": str(sum(r[3] for r in rows)),

@@ -90,6 +90,20 @@ def script_json(data: Any) -> str:
     )
 
 
+def page_head(script_asset: str, articles: int) -> dict[str, str]:
+    """A report page's inline style and script, the Content-Security-Policy that allows exactly those two,
+    and its title: the template values every report page shares."""
+    script = _asset(script_asset)
+    style = _asset("report.css")
+    csp = (
+        "default-src 'none'; img-src data:; "
+        f"style-src {_csp_hash(style)}; script-src {_csp_hash(script)}; "
+        "base-uri 'none'; form-action 'none'"
+    )
+    title = f"unspin report — {articles} article{'s' if articles != 1 else ''}"
+    return {"csp": esc(csp), "title": esc(title), "style": style, "script": script, "heading": esc(title)}
+
+
 def _csp_hash(text: str) -> str:
     return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode() + "'"
 
@@ -258,20 +272,8 @@ def build_report(json_docs: list[dict[str, Any]], back: str | None = None) -> st
         "categories": _categories(),
         "articles": {a.anchor: [_finding_payload(f) for f in a.findings] for a in articles},
     }
-    script = _asset("report.js")
-    style = _asset("report.css")
-    csp = (
-        "default-src 'none'; img-src data:; "
-        f"style-src {_csp_hash(style)}; script-src {_csp_hash(script)}; "
-        "base-uri 'none'; form-action 'none'"
-    )
-    title = f"unspin report — {len(articles)} article{'s' if len(articles) != 1 else ''}"
     values = {
-        "csp": esc(csp),
-        "title": esc(title),
-        "style": style,
-        "script": script,
-        "heading": esc(title),
+        **page_head("report.js", len(articles)),
         "nav": f' <a class="back" href="{esc(back)}">All articles</a>' if back else "",
         "overview": _overview(ordered),
         "articles": "\n".join(_article_section(a) for a in ordered),

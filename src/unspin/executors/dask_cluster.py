@@ -20,18 +20,19 @@ from unspin.errors import UnspinError
 from unspin.executors import Chunk, Consume, close_worker_context, run_chunk, share_cores
 
 
-def _worker_plugin(local_workers: int | None) -> Any:
+def _worker_plugin(per_host: dict[str, int]) -> Any:
     from distributed import WorkerPlugin
 
     class UnspinWorker(WorkerPlugin):
-        """On a LocalCluster, share the machine's cores between the workers' models; stop what a worker's
-        context started (a LanguageTool server) when the worker shuts down."""
+        """Share each machine's cores between the worker processes on it (``per_host``: how many there are),
+        before a model loads; stop what a worker's context started (a LanguageTool server) when the worker
+        shuts down."""
 
         name = "unspin-context"
 
         def setup(self, worker: Any) -> None:
-            if local_workers is not None:
-                share_cores(local_workers)
+            share_cores(per_host.get(_host(worker.address), 1))
+            _keep_freed_memory()
 
         def teardown(self, worker: Any) -> None:
             close_worker_context()
@@ -64,7 +65,7 @@ class DaskExecutor:
             )
             client = Client(cluster)
         try:
-            client.register_plugin(_worker_plugin(self.workers if cluster is not None else None))
+            client.register_plugin(_worker_plugin(_workers_per_host(client)))
             link = _dashboard_link(client, local=cluster is not None)
             if link and self.announce:
                 self.announce(f"Dask dashboard: {link}")
@@ -83,6 +84,39 @@ class DaskExecutor:
             client.close()
             if cluster is not None:
                 cluster.close()
+
+
+def _keep_freed_memory() -> None:
+    """Undo, for this worker, the nanny's MALLOC_TRIM_THRESHOLD_=65536: setting it also stops glibc from
+    raising its mmap threshold, so every large buffer the model frees goes back to the system and faults
+    in again on the next batch (measured: the model scored 1.6x slower in a worker than in a plain
+    process). mallopt sets the thresholds back to glibc's largest dynamic values; elsewhere it is a no-op."""
+    import ctypes
+    import ctypes.util
+
+    name = ctypes.util.find_library("c")
+    if name is None:
+        return
+    try:
+        mallopt = ctypes.CDLL(name).mallopt
+    except (OSError, AttributeError):
+        return
+    m_trim_threshold, m_mmap_threshold = -1, -3
+    mallopt(m_mmap_threshold, 32 * 2**20)
+    mallopt(m_trim_threshold, 64 * 2**20)
+
+
+def _host(address: str) -> str:
+    """``tcp://10.0.0.5:40123`` → ``10.0.0.5``."""
+    return address.split("://", 1)[-1].rsplit(":", 1)[0]
+
+
+def _workers_per_host(client: Any) -> dict[str, int]:
+    """How many worker processes each machine of the cluster runs."""
+    counts: dict[str, int] = {}
+    for address in client.nthreads():
+        counts[_host(address)] = counts.get(_host(address), 0) + 1
+    return counts
 
 
 def _dashboard_link(client: Any, local: bool) -> str | None:
