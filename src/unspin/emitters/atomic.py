@@ -19,15 +19,37 @@ _ENDING = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
 def signals_held() -> Iterator[None]:
     """Hold back Ctrl-C and SIGTERM for the duration: a signal that comes meanwhile is handled when the
     block ends. A write is then done or not started, never left as a temporary file (a signal between
-    creating the file and the ``try`` that removes it) or half a pair of outputs."""
-    if not hasattr(signal, "pthread_sigmask") or threading.current_thread() is not threading.main_thread():
+    creating the file and the ``try`` that removes it) or half a pair of outputs.
+
+    The signals' Python handlers are swapped for one that only notes them, rather than masking the signals:
+    a mask holds only for this thread, and a process with other threads (a Dask client's event loop) gets
+    the signal there, whose handler then still interrupts this thread."""
+    if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, _ENDING)
+    noted: list[int] = []
+    previous = {}
+    for number in _ENDING:
+        handler = signal.getsignal(number)
+        if handler is None:  # installed outside Python: left alone
+            continue
+        previous[number] = handler
+        signal.signal(number, lambda signum, _frame: noted.append(signum))
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+        if noted:
+            _deliver(noted[0], previous[noted[0]])
+
+
+def _deliver(number: int, handler: object) -> None:
+    """Act on a held signal as its own handler would have."""
+    if callable(handler):
+        handler(number, None)
+    elif handler == signal.SIG_DFL:
+        os.kill(os.getpid(), number)
 
 
 def write_text_atomic(path: Path, text: str) -> None:
