@@ -9,10 +9,10 @@ import pytest
 from unspin.config import Settings
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def languagetool_url() -> Iterator[str]:
-    """One real LanguageTool server for the modules that only send it text; a server that cannot start
-    fails the tests (tests that stop or kill a server start their own)."""
+    """A real LanguageTool server for a module that only sends it text; a server that cannot start fails the
+    tests. Per module, not per session: the fault tests count and kill the servers a batch starts."""
     from unspin.languagetool.server import start_server
 
     server = start_server(Settings())

@@ -75,6 +75,12 @@ def test_outputs_never_leave_the_output_folder(tmp_path, capsys):
     err = capsys.readouterr().err
     assert status == 2 and "would leave" in err, err
     assert list(elsewhere.iterdir()) == []
+    # Nor by Dask workers that write outputs themselves on a shared filesystem.
+    shared = ["--executor", "dask", "--jobs", "1", "--shared-fs", "--no-cache", "--fast"]
+    status = main(["clean", str(inputs), "--out", str(out), "--no-grammar", "--quiet", *shared])
+    err = capsys.readouterr().err
+    assert status == 2 and "would leave" in err, err
+    assert list(elsewhere.iterdir()) == []
 
 
 # ------------------------------------------------------------------------------------- HTML report

@@ -291,6 +291,10 @@ def clean_paths(
                     continue
                 cache_keys[index] = key
             files = targets[index]
+            if worker_writes and not all(_inside(out_dir, file) for file in files):
+                # Workers on a shared filesystem write where they are told: check before telling them.
+                consume([Outcome(index, problem=f"its output would leave {out_dir}; not written")])
+                continue
             batch.append(
                 WorkItem(
                     index,
