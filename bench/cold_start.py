@@ -292,14 +292,10 @@ def main() -> None:
     if args.child:
         child(args.child[0], args.child[1:])
         return
-    from bench.common import RESULTS
+    from bench.common import write_results
 
     result = measure(args.repeat, args.engine_option, args.baseline_src, tuple(args.check_arg))
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / f"{args.name}.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    text = markdown(result)
-    (RESULTS / f"{args.name}.md").write_text(text, encoding="utf-8")
-    print(text)
+    write_results(args.name, result, markdown(result))
 
 
 if __name__ == "__main__":

@@ -254,3 +254,11 @@ def peak_rss_mb() -> float:
 
     # ru_maxrss is in KiB on Linux.
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def write_results(name: str, result: dict[str, Any], text: str) -> None:
+    """``bench/results/NAME.json`` (the figures) and ``NAME.md`` (the table), and the table on stdout."""
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / f"{name}.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    (RESULTS / f"{name}.md").write_text(text, encoding="utf-8")
+    print(text)

@@ -18,7 +18,6 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import argparse
-import json
 import os
 import statistics
 import subprocess
@@ -92,14 +91,10 @@ def main() -> None:
     )
     parser.add_argument("--repeat", type=int, default=2)
     args = parser.parse_args()
-    from bench.common import RESULTS
+    from bench.common import write_results
 
     result = measure(args.repeat)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "languagetool-warm.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    text = markdown(result)
-    (RESULTS / "languagetool-warm.md").write_text(text, encoding="utf-8")
-    print(text)
+    write_results("languagetool-warm", result, markdown(result))
 
 
 if __name__ == "__main__":

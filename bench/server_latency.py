@@ -31,7 +31,7 @@ from typing import Any
 from lsprotocol import types
 from pygls.lsp.client import LanguageClient
 
-from bench.common import RESULTS, load_corpus, revision
+from bench.common import load_corpus, revision, write_results
 
 TARGET_WORDS = 1000
 
@@ -159,11 +159,7 @@ def main() -> None:
     args = parser.parse_args()
     settings = {k: json.loads(v) for k, _, v in (s.partition("=") for s in args.setting)}
     result = asyncio.run(measure(args.rounds, settings))
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / f"{args.name}.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    text = markdown(result)
-    (RESULTS / f"{args.name}.md").write_text(text, encoding="utf-8")
-    print(text)
+    write_results(args.name, result, markdown(result))
 
 
 if __name__ == "__main__":
