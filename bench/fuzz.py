@@ -47,6 +47,7 @@ class Tally:
         self.other_refires = 0
         self.examples_with_other_refires = 0
         self.failures: Counter[str] = Counter()
+        self.refired: Counter[str] = Counter()  # examples whose second clean applied a rule's fixes
         self.samples: dict[str, list[dict[str, Any]]] = {}
         self.started = time.perf_counter()
 
@@ -69,6 +70,11 @@ class Tally:
         self.examples_with_spin_refires += bool(outcome.spin_refires)
         self.other_refires += outcome.other_refires
         self.examples_with_other_refires += bool(outcome.other_refires)
+        if outcome.refired:
+            self.refired.update(outcome.refired)
+            kept = self.samples.setdefault("refired " + ",".join(outcome.refired), [])
+            if len(kept) < 5:
+                kept.append({"format": fmt, "text": text[:4000]})
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -86,6 +92,7 @@ class Tally:
             "spin_refires": self.spin_refires,
             "examples_with_other_refires": self.examples_with_other_refires,
             "other_refires": self.other_refires,
+            "refired_rules": dict(self.refired.most_common()),
             "failed_examples": sum(self.failures.values()),
             "failures": dict(self.failures.most_common()),
             "samples": self.samples,
@@ -110,7 +117,12 @@ class Tally:
             f"- examples where cleaning the clean output applied spin repairs again: "
             f"{self.examples_with_spin_refires:,} ({self.spin_refires:,} repairs)",
             f"- examples where it applied other fixes again: {self.examples_with_other_refires:,} "
-            f"({self.other_refires:,} fixes)",
+            f"({self.other_refires:,} fixes)"
+            + (
+                f"; rules: {', '.join(f'{k} {v:,}' for k, v in self.refired.most_common())}"
+                if self.refired
+                else ""
+            ),
         ]
         lines += [f"  - {count:,} × {kind}" for kind, count in self.failures.most_common()]
         (RESULTS / f"{name}.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -124,6 +136,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--grammar", action="store_true", help="with a real LanguageTool server")
     parser.add_argument("--results", default="fuzz", help="name of the results files in bench/results/")
+    parser.add_argument("--fast", action="store_true", help="the trigram spin path (unspin --fast)")
     args = parser.parse_args(argv)
 
     from hypothesis import HealthCheck, given, seed, settings
@@ -132,7 +145,9 @@ def main(argv: list[str] | None = None) -> int:
     from unspin.pipeline import Context
 
     run_settings = (
-        Settings(cache=False) if args.grammar else Settings(disabled_stages=("grammar",), cache=False)
+        Settings(cache=False, fast=args.fast)
+        if args.grammar
+        else Settings(disabled_stages=("grammar",), cache=False, fast=args.fast)
     )
     tally = Tally(args.examples, args.seed, args.grammar)
 

@@ -3,11 +3,17 @@
     python -m bench.limits                        # scaling 500/1000/2000/4000 sentences + the limit cases
     python -m bench.limits --sentences 500,1000   # only the scaling runs, fewer sizes
     python -m bench.limits --cases                # only the limit cases
+    python -m bench.limits --no-cases --sentences "" --lines 200,400,800,1600   # one line, no full stop
 
 *Scaling*: a plain-text article that is one paragraph of repeated sentences (scraped pages often come as
 one block), cleaned without grammar checks. Each size runs in its own process: the models load and one
 warm-up article runs first, then the article is timed, so the figure is the pipeline's time on it and
 the peak RSS is the process's. Linear growth shows as a steady time per sentence.
+
+*Lines* (``--lines``): one line of a repeated five-word phrase with no full stop at all, so the whole
+page is one "sentence" and the phrase is the inferred keyphrase, found at every repetition; sizes count
+the repetitions. The stuffing stage judged each occurrence by reading its whole sentence, which made
+this shape's time grow faster than the square of its length.
 
 *Cases*: the command line on a 10 MB and a 50 MB article, a 5 MB single line and a page of 100,000 nested
 ``<div>`` elements, with the default settings: each is processed, or refused with exit status 2 and one
@@ -41,24 +47,37 @@ SENTENCE = "Risk factors can contribute to the development of lower back pain af
 WARM_UP = "Warm up.\n\nChance components can add to the event of lower back pain in runners.\n"
 
 
+LINE_PHRASE = "lower back pain after running "
+
+
 def one_paragraph(sentences: int) -> str:
     return SENTENCE * sentences
 
 
-def _measure_in_process(sentences: int) -> dict[str, Any]:
+def one_line(repetitions: int) -> str:
+    return "Running notes\n\n" + LINE_PHRASE * repetitions + "\n"
+
+
+def _measure_in_process(sentences: int, shape: str = "sentences") -> dict[str, Any]:
     """In a fresh process: load, warm up, time one article (run by ``--one``)."""
     from unspin.api import clean_text
     from unspin.config import Settings
     from unspin.pipeline import Context
 
     settings = Settings(disabled_stages=("grammar",), cache=False)
-    text = one_paragraph(sentences)
+    text = one_line(sentences) if shape == "line" else one_paragraph(sentences)
     with Context(settings) as ctx:
         clean_text(WARM_UP, settings=settings, ctx=ctx)
         started = time.perf_counter()
         doc = clean_text(text, settings=settings, ctx=ctx)
         seconds = time.perf_counter() - started
-    return {"sentences": sentences, "chars": len(text), "seconds": seconds, "findings": len(doc.findings)}
+    return {
+        "shape": shape,
+        "sentences": sentences,
+        "chars": len(text),
+        "seconds": seconds,
+        "findings": len(doc.findings),
+    }
 
 
 def _run_child(args: list[str], stdin: Any = None) -> tuple[int, float, float, str, str]:
@@ -80,18 +99,20 @@ def _run_child(args: list[str], stdin: Any = None) -> tuple[int, float, float, s
         )
 
 
-def scaling(sizes: list[int]) -> list[dict[str, Any]]:
+def scaling(sizes: list[int], shape: str = "sentences") -> list[dict[str, Any]]:
     rows = []
+    unit = "repetitions" if shape == "line" else "sentences"
     for n in sizes:
-        status, _, rss, out, err = _run_child([sys.executable, "-m", "bench.limits", "--one", str(n)])
+        command = [sys.executable, "-m", "bench.limits", "--one", str(n), "--shape", shape]
+        status, _, rss, out, err = _run_child(command)
         if status != 0:
-            raise SystemExit(f"bench.limits: {n} sentences failed ({status}): {err.strip()[-500:]}")
+            raise SystemExit(f"bench.limits: {n} {unit} failed ({status}): {err.strip()[-500:]}")
         row = json.loads(out.strip().splitlines()[-1])
         row["peak_rss_mb"] = round(rss, 1)
         row["ms_per_sentence"] = round(1000 * row["seconds"] / n, 2)
         rows.append(row)
         print(
-            f"{n:>6} sentences  {row['chars']:>9,} chars  {row['seconds']:8.1f} s  "
+            f"{n:>6} {unit}  {row['chars']:>9,} chars  {row['seconds']:8.1f} s  "
             f"{row['ms_per_sentence']:6.2f} ms/sentence  peak RSS {rss:7.1f} MB",
             flush=True,
         )
@@ -156,15 +177,16 @@ def write_results(scaling_rows: list[dict[str, Any]], case_rows: list[dict[str, 
     lines = [
         "# Limits (`python -m bench.limits`)",
         "",
-        f"Revision {data['revision']}; one paragraph of repeated sentences, `--no-grammar`, timed after",
-        "the models loaded and one warm-up article; each size in its own process.",
+        f"Revision {data['revision']}; `--no-grammar`, timed after the models loaded and one warm-up",
+        "article; each size in its own process. *sentences*: one paragraph of repeated sentences; *line*:",
+        f'one line of the phrase "{LINE_PHRASE.strip()}" repeated, no full stop (sizes are repetitions).',
         "",
-        "| sentences | characters | seconds | ms per sentence | peak RSS MB |",
-        "|---:|---:|---:|---:|---:|",
+        "| shape | size | characters | seconds | ms per sentence or repetition | peak RSS MB |",
+        "|---|---:|---:|---:|---:|---:|",
     ]
     lines += [
-        f"| {r['sentences']:,} | {r['chars']:,} | {r['seconds']:.1f} | {r['ms_per_sentence']:.2f} "
-        f"| {r['peak_rss_mb']:.0f} |"
+        f"| {r.get('shape', 'sentences')} | {r['sentences']:,} | {r['chars']:,} | {r['seconds']:.1f} "
+        f"| {r['ms_per_sentence']:.2f} | {r['peak_rss_mb']:.0f} |"
         for r in scaling_rows
     ]
     if case_rows:
@@ -186,16 +208,19 @@ def main(argv: list[str] | None = None) -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--sentences", default="500,1000,2000,4000", help="scaling sizes, comma-separated")
+    parser.add_argument("--lines", default="", help="one-line shape sizes (repetitions)")
     parser.add_argument("--cases", action="store_true", help="only the limit cases")
     parser.add_argument("--no-cases", action="store_true", help="only the scaling runs")
     parser.add_argument("--results", default="limits", help="name of the results files in bench/results/")
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--shape", default="sentences", choices=("sentences", "line"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.one:
-        print(json.dumps(_measure_in_process(args.one)))
+        print(json.dumps(_measure_in_process(args.one, args.shape)))
         return 0
     sizes = [] if args.cases else [int(s) for s in args.sentences.split(",") if s]
-    scaling_rows = scaling(sizes)
+    lines = [] if args.cases else [int(s) for s in args.lines.split(",") if s]
+    scaling_rows = scaling(sizes) + scaling(lines, "line")
     case_rows = [] if args.no_cases else cases()
     write_results(scaling_rows, case_rows, args.results)
     return 0

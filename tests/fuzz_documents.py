@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import io
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -197,6 +197,7 @@ class Outcome:
     findings: int = 0
     spin_refires: int = 0  # spin fixes applied when the clean output is cleaned again
     other_refires: int = 0  # other fixes applied when the clean output is cleaned again
+    refired: list[str] = field(default_factory=list)  # the rules of those fixes
 
 
 def _line_column(source: str, offset: int) -> tuple[int, int]:
@@ -275,4 +276,9 @@ def check_document(text: str, fmt: str, settings: Any, ctx: Any) -> Outcome:
     others = [f for f in applied if f["category"] != "spin"]
     if not applied:
         assert again_data["clean_text"] == data["clean_text"], "cleaning the clean output changed it"
-    return Outcome(findings=len(data["findings"]), spin_refires=len(spin), other_refires=len(others))
+    return Outcome(
+        findings=len(data["findings"]),
+        spin_refires=len(spin),
+        other_refires=len(others),
+        refired=sorted({f["rule"] for f in applied}),
+    )

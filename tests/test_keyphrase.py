@@ -98,3 +98,31 @@ def test_inferred_keyphrase_keeps_a_question_lead_and_the_whole_phrase() -> None
         "What causes ocean tides in lakes? Nothing much."
     )
     assert infer(causes, word_tokens(causes), None).phrase == "what causes ocean tides"
+
+
+def test_an_inferred_keyphrase_keeps_its_provenance_through_the_clean_markdown() -> None:
+    """The clean Markdown marks a keyphrase unspin inferred, and reading it back keeps the phrase with an
+    inferred phrase's trust: as plain front matter it counted as the author's, so cleaning the clean file
+    again removed (safely) what the first clean had only reported (found by the fuzzer)."""
+    from unspin.api import process, render_outputs
+    from unspin.readers import read_text
+
+    settings = Settings(disabled_stages=("grammar",), fast=True, cache=False)
+    text = "Herb pots\n\n" + "Herb pots need light. Water herb pots weekly. Small herb pots dry fast.\n" * 3
+    first = read_text(text, "txt", Path("pots.txt"))
+    process([first], settings)
+    source = first.analysis["stuffing"]["keyphrase"]["source"]
+    assert source == "inferred" and first.keyphrase
+    md, _, _ = render_outputs(first, "pots.txt")
+    assert f"keyphrase: {first.keyphrase}\nkeyphrase_source: inferred\n" in md
+
+    again = read_text(md, "md", Path("pots.md"))
+    process([again], settings)
+    choice = again.analysis["stuffing"]["keyphrase"]
+    assert (choice["phrase"], choice["source"]) == (first.keyphrase, "inferred")
+    assert "keyphrase_source: inferred" in render_outputs(again, "pots.md")[0]
+
+    given = read_text("---\nkeyphrase: herb pots\n---\n\n" + text, "md", Path("given.md"))
+    process([given], settings)
+    assert given.analysis["stuffing"]["keyphrase"]["source"] == "front-matter"
+    assert "keyphrase_source" not in render_outputs(given, "given.md")[0]

@@ -69,3 +69,27 @@ def test_the_repair_reads_a_bounded_window_of_a_long_line() -> None:
     # The repair of an occurrence in the middle of the long line is that of the same words in a short one.
     short = "word " * 40
     assert removal(line, start, start + 4).edit.replacement == removal(short, 100, 104).edit.replacement
+
+
+def test_the_stuffing_judge_reads_a_bounded_window_of_a_sentence_without_end() -> None:
+    """A page that is one line of a repeated phrase is one "sentence" holding the keyphrase hundreds of
+    times; each occurrence is judged in a window around it, so the work per occurrence does not grow with
+    the page (it grew with the line's length, which made the stage quadratic). Ordinary sentences stay
+    whole."""
+    from unspin.config import Settings
+    from unspin.stages.parse import load_nlp
+    from unspin.stuffing.analyse import prepare
+
+    nlp = load_nlp()
+    settings = Settings(keyphrase="lower back pain")
+    line = read_text("Notes\n\n" + "lower back pain after running " * 300 + "\n", "txt", Path("line.txt"))
+    state = prepare(line, nlp(line.prose), settings)
+    assert len(state.pending) == 300
+    longest = max(len(p.sentence) for p in state.pending)
+    assert longest <= 2 * 50 + 3, longest
+    assert all(p.sentence.start_char <= p.occurrence.start < p.sentence.end_char for p in state.pending)
+
+    sentence = "After a long run, lower back pain can come from tight hips and a weak core, so stretch them."
+    plain = read_text("Notes\n\n" + sentence + "\n", "txt", Path("plain.txt"))
+    (pending,) = prepare(plain, nlp(plain.prose), settings).pending
+    assert pending.sentence.text.strip() == sentence

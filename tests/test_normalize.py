@@ -85,3 +85,23 @@ def test_markdown_code_and_hard_breaks_are_untouched() -> None:
 )
 def test_clean_sample_articles_have_no_normalize_findings(name: str) -> None:
     assert normalize_findings(read_path(INPUT / name)) == []
+
+
+@pytest.mark.parametrize(
+    ("damaged", "repaired"),
+    [
+        ("end.  \ufeff  Next", "end. Next"),
+        ("end. \x02 Next", "end. Next"),
+        ("end.\u00a0\x02öé\u00a0 _", "end.\u00a0öé _"),  # a space on one side only: removed alone
+        ("a \x01  \x02 b", "a b"),
+        ("| a \x01 | b |", "| a \x01 | b |"),  # beside a table pipe: control removed, spaces kept
+    ],
+)
+def test_invisible_characters_in_a_space_run_leave_one_space(damaged: str, repaired: str) -> None:
+    """Removing the invisible characters and collapsing the spaces on each side separately left two
+    spaces, which a second clean collapsed again (found by the fuzzer): the run becomes one space, and
+    normalizing the result finds nothing."""
+    fixed, _ = _fixed(damaged)
+    expected = repaired.replace("\x01", "").replace("\x02", "")
+    assert fixed == expected
+    assert _fixed(fixed) == (fixed, [])

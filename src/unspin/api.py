@@ -149,7 +149,8 @@ def render_outputs(doc: Document, source_label: str) -> tuple[str, str, dict[str
     struct = doc.structure or {"title": doc.title, "sections": []}
     plain = structure.plain_text(struct)
     body = structure.to_markdown(struct)
-    md = markdown.render(doc.title, doc.keyphrase, source_label, doc.scores, doc.metadata, body)
+    inferred = doc.analysis.get("stuffing", {}).get("keyphrase", {}).get("source") == "inferred"
+    md = markdown.render(doc.title, doc.keyphrase, source_label, doc.scores, doc.metadata, body, inferred)
     data = json_doc.document_dict(doc, source_label, plain, body)
     return md, json_doc.dumps(data), data
 

@@ -250,7 +250,9 @@ def resolve(
     if given is None:
         front = metadata.get("keyphrase") or metadata.get("focus_keyphrase") or metadata.get("keyword")
         if isinstance(front, str) and front.strip():
-            given = (front.strip(), "front-matter")
+            # unspin's own output marks a phrase it inferred: it keeps the phrase and an inferred one's trust.
+            inferred = metadata.get("keyphrase_source") == "inferred"
+            given = (front.strip(), "inferred" if inferred else "front-matter")
     if given is None:
         return infer(body, body_tokens, title)
     phrase, source = given

@@ -19,15 +19,20 @@ def render(
     scores: dict[str, Any],
     metadata: dict[str, Any],
     body_markdown: str,
+    keyphrase_inferred: bool = False,
 ) -> str:
     meta: dict[str, Any] = {}
     # Front matter the author wrote comes first and is kept; unspin's own keys follow.
     for key, value in metadata.items():
-        if key not in ("title", "keyphrase", "source", "scores"):
+        if key not in ("title", "keyphrase", "keyphrase_source", "source", "scores"):
             meta[key] = value
+    # An inferred keyphrase says so: read back as plain ``keyphrase`` it would count as the author's, and
+    # cleaning the clean file again would remove with that trust what the first clean only reported.
+    provenance = {"keyphrase_source": "inferred"} if keyphrase and keyphrase_inferred else {}
     meta = {
         "title": title or "",
         "keyphrase": keyphrase,
+        **provenance,
         "source": source_label,
         **meta,
         "scores": {

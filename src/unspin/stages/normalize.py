@@ -13,6 +13,7 @@ are left as they are: a line ending is not noise.
 
 from __future__ import annotations
 
+import bisect
 import difflib
 import re
 import unicodedata
@@ -163,10 +164,54 @@ def _pattern_findings(
     return found
 
 
+_SPACES = " \t\u00a0"
+
+
+def _between_spaces(doc: Document, controls: list[Finding]) -> tuple[list[Finding], list[Finding]]:
+    """Invisible characters inside a run of spaces ("end.  \ufeff  Next"): removing them and collapsing
+    the spaces on each side separately would leave two spaces, which a second clean would collapse again.
+    The whole run becomes one space in one fix instead. Returns those findings and the control findings
+    that stay as they are."""
+    text = doc.source
+    regions: dict[tuple[int, int], list[str]] = {}
+    rest: list[Finding] = []
+    for finding in controls:
+        start, end = finding.start, finding.end
+        while start > 0 and (text[start - 1] in _SPACES or _invisible(text[start - 1])):
+            start -= 1
+        while end < len(text) and (text[end] in _SPACES or _invisible(text[end])):
+            end += 1
+        spaced = sum(1 for c in text[start:end] if c in _SPACES)
+        # Not at a line's start (indentation) or end (trailing space), nor beside a table pipe.
+        edges = (text[start - 1] if start else "\n") + (text[end] if end < len(text) else "\n")
+        if spaced < 2 or any(c in "\r\n|" for c in edges) or doc.is_protected(start, end):
+            rest.append(finding)
+            continue
+        regions.setdefault((start, end), []).extend(finding.evidence.get("characters", []))
+    merged = [
+        rules.finding(
+            "NORM002",
+            start,
+            end,
+            f"invisible character{'s' if len(codes) > 1 else ''} {', '.join(codes[:3])} in a run of spaces",
+            confidence=1.0,
+            fix=Fix.replace(start, end, " ", Applicability.SAFE),
+            evidence={"characters": codes, "replacement": " "},
+        )
+        for (start, end), codes in sorted(regions.items())
+    ]
+    return merged, rest
+
+
 def normalize_findings(doc: Document) -> list[Finding]:
     """Every normalize finding for one document, in source order."""
-    found = mojibake_findings(doc) + control_findings(doc)
-    found += _pattern_findings(doc, _SPACE_RUN, "NORM003", "run of {seen} spaces", " ")
+    spaced, controls = _between_spaces(doc, control_findings(doc))
+    found = mojibake_findings(doc) + spaced + controls
+    starts = [f.start for f in spaced]
+    for run in _pattern_findings(doc, _SPACE_RUN, "NORM003", "run of {seen} spaces", " "):
+        k = bisect.bisect_right(starts, run.start) - 1
+        if k < 0 or spaced[k].end <= run.start:  # not part of a run that a merged finding covers
+            found.append(run)
     found += _pattern_findings(doc, _SPACE_BEFORE_PUNCT, "NORM004", "space before punctuation", "")
     found += _pattern_findings(doc, _DOUBLED, "NORM005", "doubled punctuation {seen}", None)
     if doc.format == "txt":

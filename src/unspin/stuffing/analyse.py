@@ -31,6 +31,12 @@ _BAND_RANK = {"under": 0, "good": 1, "over": 2, "way-over": 3}
 # A line that begins a block of its own: blank, a heading, a list item, a quote or a table row.
 _BLOCK_START = re.compile(r"[ \t]*(?:$|#{1,6}[ \t]|[-*+>|][ \t]|\d{1,3}[.)][ \t])", re.MULTILINE)
 _BLANK_OR_HEADING = re.compile(r"[ \t]*(?:$|#{1,6}[ \t])", re.MULTILINE)
+# A "sentence" longer than this many tokens (a scraped page without full stops, a line of repeated words)
+# is judged in a window of ``_WINDOW_TOKENS`` on each side of the occurrence. The parses, the language
+# model and the position features read every word of the sentence once per occurrence, so on an unbounded
+# sentence the stage's time grew with the square of its length; real sentences stay whole.
+_LONG_SENTENCE_TOKENS = 120
+_WINDOW_TOKENS = 50
 
 
 @dataclass
@@ -158,7 +164,7 @@ def keyphrase_head(nlp: Any, phrase: str | None) -> str | None:
 def _pending(prose: str, parsed: Any, occ: Occurrence, previous_end: int | None) -> Pending:
     span = parsed.char_span(occ.start, occ.end, alignment_mode="expand")
     sentence = span.sent if span is not None and len(span) else parsed[:0]
-    sentence = _within_block(prose, parsed, sentence, occ)
+    sentence = _around(parsed, _within_block(prose, parsed, sentence, occ), span)
     sent_start, sent_end = sentence.start_char, sentence.end_char
     rem = removal(prose, occ.start, occ.end)
     cut_start, cut_end = max(rem.start, sent_start), min(rem.end, max(sent_end, occ.end))
@@ -179,6 +185,15 @@ def _within_block(prose: str, parsed: Any, sentence: Any, occ: Occurrence) -> An
     if clipped is None or not len(clipped) or not (clipped.start_char <= occ.start < clipped.end_char):
         return sentence
     return clipped
+
+
+def _around(parsed: Any, sentence: Any, occurrence: Any) -> Any:
+    """The sentence, or a window of it around the occurrence when the sentence is very long."""
+    if len(sentence) <= _LONG_SENTENCE_TOKENS or occurrence is None or not len(occurrence):
+        return sentence
+    start = max(sentence.start, occurrence.start - _WINDOW_TOKENS)
+    end = min(sentence.end, occurrence.end + _WINDOW_TOKENS)
+    return parsed[start:end] if start < end else sentence
 
 
 def block_bounds(text: str, start: int, end: int) -> tuple[int, int]:
