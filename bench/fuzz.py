@@ -36,8 +36,8 @@ RESULTS = REPO / "bench" / "results"
 
 
 class Tally:
-    def __init__(self, target: int, seed: int, grammar: bool):
-        self.target, self.seed, self.grammar = target, seed, grammar
+    def __init__(self, target: int, seed: int, grammar: bool, fast: bool = False):
+        self.target, self.seed, self.grammar, self.fast = target, seed, grammar, fast
         self.examples = 0
         self.formats: Counter[str] = Counter()
         self.refused: Counter[str] = Counter()
@@ -50,6 +50,7 @@ class Tally:
         self.refired: Counter[str] = Counter()  # examples whose second clean applied a rule's fixes
         self.samples: dict[str, list[dict[str, Any]]] = {}
         self.started = time.perf_counter()
+        self.revision = revision()  # the code this run started with, whatever the tree holds later
 
     def add(self, text: str, fmt: str, outcome: Any, error: BaseException | None) -> None:
         self.examples += 1
@@ -78,9 +79,10 @@ class Tally:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "revision": revision(),
+            "revision": self.revision,
             "seed": self.seed,
             "grammar": self.grammar,
+            "spin_engine": "trigram (--fast)" if self.fast else "contextual",
             "target": self.target,
             "examples": self.examples,
             "seconds": round(time.perf_counter() - self.started, 1),
@@ -105,7 +107,8 @@ class Tally:
         lines = [
             "# Fuzzing (`python -m bench.fuzz`)",
             "",
-            f"Revision {data['revision']}, seed {self.seed}, grammar {'on' if self.grammar else 'off'}: "
+            f"Revision {data['revision']}, seed {self.seed}, grammar {'on' if self.grammar else 'off'}, "
+            f"spin engine {data['spin_engine']}: "
             f"{data['examples']:,} of {self.target:,} examples in {data['seconds']:,.0f} s, "
             f"peak RSS {data['peak_rss_mb']:,.0f} MB.",
             "",
@@ -149,7 +152,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.grammar
         else Settings(disabled_stages=("grammar",), cache=False, fast=args.fast)
     )
-    tally = Tally(args.examples, args.seed, args.grammar)
+    tally = Tally(args.examples, args.seed, args.grammar, args.fast)
 
     with Context(run_settings) as ctx:
 

@@ -151,3 +151,18 @@ def test_comment_form_with_cancel_reply_heading_is_removed_whole() -> None:
     doc = clean_text(text, settings=Settings(disabled_stages=("grammar",)))
     assert "reply" not in doc.clean_text.lower() and "Comment" not in doc.clean_text
     assert "gardening" in doc.clean_text
+
+
+def test_a_heading_that_repeats_the_front_matter_title_is_the_title_and_not_judged() -> None:
+    """unspin's clean Markdown writes the title in the front matter and as the first heading; a title that
+    reads like boilerplate was kept by the first clean (front matter is not judged) and must not be
+    deleted by a second one (found by the fuzzer)."""
+    body = "Stretch before every run.\n\nYour email address will not be published.\n"
+    title = "Your email address will not be published"
+    titled = f"---\ntitle: {title}\n---\n\n# {title}\n\n"
+    cleaned, found = _clean(titled + body, "md")
+    assert cleaned.startswith(titled) and "Stretch" in cleaned
+    assert len(found) == 1 and found[0].start >= len(titled) + body.index("Your") - 1
+    # Without that title in the front matter, the same heading is boilerplate like any other line.
+    _, found = _clean("# Your email address will not be published\n\n" + body, "md")
+    assert found and found[0].start == 0

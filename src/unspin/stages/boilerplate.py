@@ -139,7 +139,21 @@ def _split_lines(doc: Document) -> list[_Line]:
             )
         )
         pos += len(raw)
+    _keep_title_heading(doc, lines)
     return lines
+
+
+def _keep_title_heading(doc: Document, lines: list[_Line]) -> None:
+    """The first heading, when it repeats the front matter's title, is the title and not judged: the
+    front matter is never judged either, and unspin's own clean Markdown writes its title both ways, so
+    cleaning it again would otherwise delete a title the first clean kept."""
+    if not doc.title:
+        return
+    first = next((line for line in lines if not line.blank and not line.protected), None)
+    if first is None or not doc.source.startswith("# ", first.start):
+        return
+    if " ".join(first.text.split()).casefold() == " ".join(doc.title.split()).casefold():
+        first.protected = True
 
 
 @dataclass
