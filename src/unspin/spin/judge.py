@@ -52,6 +52,7 @@ class JudgeSettings:
     repair: Logistic
     detect_report: float = 0.8  # a word at or above this is reported as spun
     gate: float = 0.3  # candidates are sought and confirmed for words (and hits) at or above this
+    run_gate: float = 0.3  # words from this detection probability join a run judged as one phrase
     repair_report: float = 0.9  # a repair this confident is reported even below detect_report
     fix_min: float = 0.5  # below this repair confidence a finding carries no fix
     safe: float = 0.95  # a fix at or above this repair confidence is safe
@@ -251,7 +252,7 @@ class ContextualJudge:
     def _runs(self, text: str, words: Sequence[Any], detection: Sequence[float]) -> list[Unit]:
         """Runs of two to four adjacent suspected words, with the model's own short phrases for the place
         as candidates: a spinner swaps phrases and idioms as units ("a walk in the park" for *easy*)."""
-        gate = self.settings.gate
+        gate = self.settings.run_gate
         runs: list[list[int]] = []
         for i, word in enumerate(words):
             if detection[i] < gate:
