@@ -237,3 +237,28 @@ def test_crlf_text_gives_the_same_structure_as_lf() -> None:
     assert crlf.structure == lf.structure
     assert lf.structure is not None
     assert _blocks(lf.structure)[-1] == {"type": "ordered_list", "start": 1, "items": ["Walk first."]}
+
+
+def test_a_paragraph_that_begins_like_a_list_item_stays_a_paragraph_in_the_clean_markdown() -> None:
+    """An HTML paragraph whose text begins with "- " or "1. " was written to the clean Markdown as is, so
+    reading that file back made it a list and changed the clean text (found by the fuzzer)."""
+    from pathlib import Path
+
+    from unspin.api import process, render_outputs
+    from unspin.config import Settings
+    from unspin.readers import read_text
+
+    settings = Settings(disabled_stages=("grammar",), fast=True, cache=False)
+    page = (
+        "<html><body><article><h1>Easy runs</h1><p>Run slowly on most days and keep the pace easy.</p>"
+        "<p>- 5 km at an easy pace, twice a week.</p><p>1. Warm up first, then stretch.</p>"
+        "<p># of runs: three.</p></article></body></html>"
+    )
+    first = read_text(page, "html", Path("runs.html"))
+    process([first], settings)
+    md, _, data = render_outputs(first, "runs.html")
+    assert "\\- 5 km at an easy pace" in md and "1\\. Warm up first" in md and "\\# of runs" in md
+    again = read_text(md, "md", Path("runs.md"))
+    process([again], settings)
+    assert render_outputs(again, "runs.md")[2]["clean_text"] == data["clean_text"]
+    assert "- 5 km at an easy pace" in data["clean_text"]

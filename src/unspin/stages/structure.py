@@ -560,6 +560,23 @@ def plain_text(structure: dict[str, Any]) -> str:
     return "\n\n".join(p for p in parts if p.strip()) + "\n" if parts else ""
 
 
+# A line that Markdown would read as the start of another block: a list item, a heading, a quote.
+_BLOCK_MARKER = re.compile(
+    r"^( {0,3})(?:([-*+]|#{1,6})(?=[ \t]|$)|(\d{1,9})(?=[.)](?:[ \t]|$))|(>))", re.MULTILINE
+)
+
+
+def _escape_marker(match: re.Match[str]) -> str:
+    indent, bullet, number, quote = match.groups()
+    return indent + (number + "\\" if number else "\\" + (bullet or quote))
+
+
+def _as_paragraph(text: str) -> str:
+    """Paragraph text with any line-leading block marker escaped ("- 5 km" from an HTML paragraph), so the
+    clean Markdown reads back as the same paragraph rather than as a list, heading or quote."""
+    return _BLOCK_MARKER.sub(_escape_marker, text)
+
+
 def to_markdown(structure: dict[str, Any]) -> str:
     """The article body as Markdown (no front matter): ``# Title``, ``##`` sections, blocks."""
     parts: list[str] = []
@@ -571,7 +588,7 @@ def to_markdown(structure: dict[str, Any]) -> str:
         for block in section.get("blocks", []):
             kind = block.get("type")
             if kind == "paragraph":
-                parts.append(block["text"])
+                parts.append(_as_paragraph(block["text"]))
             elif kind == "lead_in":
                 parts.append(f"**{block['label']}:** {block['text']}")
             elif kind == "ordered_list":
