@@ -175,7 +175,15 @@ def _between_spaces(doc: Document, controls: list[Finding]) -> tuple[list[Findin
     text = doc.source
     regions: dict[tuple[int, int], list[str]] = {}
     rest: list[Finding] = []
+    last: tuple[int, int] | None = None  # the previous finding's run (controls come in source order)
     for finding in controls:
+        if last is not None and finding.start < last[1]:
+            # Inside the run already measured: one pass over a long run, not one per control character in it.
+            if last in regions:
+                regions[last].extend(finding.evidence.get("characters", []))
+            else:
+                rest.append(finding)
+            continue
         start, end = finding.start, finding.end
         while start > 0 and (text[start - 1] in _SPACES or _invisible(text[start - 1])):
             start -= 1
@@ -184,6 +192,7 @@ def _between_spaces(doc: Document, controls: list[Finding]) -> tuple[list[Findin
         spaced = sum(1 for c in text[start:end] if c in _SPACES)
         # Not at a line's start (indentation) or end (trailing space), nor beside a table pipe.
         edges = (text[start - 1] if start else "\n") + (text[end] if end < len(text) else "\n")
+        last = (start, end)
         if spaced < 2 or any(c in "\r\n|" for c in edges) or doc.is_protected(start, end):
             rest.append(finding)
             continue
@@ -196,7 +205,7 @@ def _between_spaces(doc: Document, controls: list[Finding]) -> tuple[list[Findin
             f"invisible character{'s' if len(codes) > 1 else ''} {', '.join(codes[:3])} in a run of spaces",
             confidence=1.0,
             fix=Fix.replace(start, end, " ", Applicability.SAFE),
-            evidence={"characters": codes, "replacement": " "},
+            evidence={"characters": list(dict.fromkeys(codes)), "replacement": " "},
         )
         for (start, end), codes in sorted(regions.items())
     ]
