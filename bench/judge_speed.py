@@ -41,6 +41,7 @@ def measure(texts: list[str], settings: list[tuple[str, float]], rounds: int) ->
     from unspin.config import Settings
     from unspin.pipeline import Context, Pipeline
     from unspin.readers import read_text
+    from unspin.spin.judge import INTEGER_SETTINGS
     from unspin.stages.spin import clear_caches
 
     run_settings = Settings(disabled_stages=("grammar",), require_model=True, cache=False)
@@ -53,7 +54,7 @@ def measure(texts: list[str], settings: list[tuple[str, float]], rounds: int) ->
         base = judge.settings
         for round_number in range(rounds):
             for name, value in settings:
-                judge.settings = replace(base, **{name: int(value) if name in _INTEGERS else value})
+                judge.settings = replace(base, **{name: int(value) if name in INTEGER_SETTINGS else value})
                 clear_caches(ctx)
                 started = time.perf_counter()
                 pipeline.run([read_text(t, "txt") for t in texts], ctx)
@@ -71,9 +72,6 @@ def measure(texts: list[str], settings: list[tuple[str, float]], rounds: int) ->
         }
         for (name, value), runs in seconds.items()
     ]
-
-
-_INTEGERS = ("confirm", "left_words", "right_words")
 
 
 def markdown(result: dict[str, Any]) -> str:

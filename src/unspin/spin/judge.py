@@ -22,7 +22,7 @@ import bisect
 import re
 import tomllib
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -62,6 +62,10 @@ class JudgeSettings:
     right_words: int = 6  # … and after it
 
 
+# Settings that count words or candidates (the rest are probabilities and cosines).
+INTEGER_SETTINGS = frozenset(f.name for f in fields(JudgeSettings) if f.type == "int")
+
+
 def _logistic(table: dict[str, Any]) -> Logistic:
     return Logistic(
         float(table.get("bias", -10.0)), tuple((k, float(v)) for k, v in table.items() if k != "bias")
@@ -73,10 +77,7 @@ def load_settings(table: dict[str, Any]) -> JudgeSettings:
     return JudgeSettings(
         load_detector(table.get("detector", {})),
         _logistic(table.get("repair", {})),
-        **{
-            k: (int(v) if k in ("confirm", "left_words", "right_words") else float(v))
-            for k, v in numbers.items()
-        },
+        **{k: (int(v) if k in INTEGER_SETTINGS else float(v)) for k, v in numbers.items()},
     )
 
 
