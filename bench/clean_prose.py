@@ -38,9 +38,8 @@ from bench.common import REPO, peak_rss_mb, revision
 RESULTS = REPO / "bench" / "results"
 VERDICTS = REPO / "bench" / "data" / "clean-prose-verdicts.toml"
 SUBSET_FILE = REPO / "bench" / "data" / "clean-prose-subset.toml"
-# Where the corpus may live: in the working tree, or beside the repository (shared/clean-prose/), which is
-# where CI finds it. UNSPIN_CLEAN_PROSE names another folder.
-CORPUS_PLACES = (REPO / "bench" / "clean-prose", REPO.parent / "shared" / "clean-prose")
+# The corpus is part of the repository; UNSPIN_CLEAN_PROSE or --corpus names another folder of the same shape.
+CORPUS_PLACES = (REPO / "bench" / "clean-prose",)
 CATEGORIES = ("spin", "stuffing", "grammar", "style", "boilerplate", "structure")
 # Two characters either side of protected text: "an `x`" puts the article one space before the code.
 NEIGHBOURHOOD = 2
@@ -463,7 +462,7 @@ def _cell(text: str) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
-        "--corpus", help="corpus folder (default: bench/clean-prose, then ../shared/clean-prose)"
+        "--corpus", help="corpus folder (default: bench/clean-prose)"
     )
     parser.add_argument(
         "--subset", action="store_true", help="only the CI subset (bench/data/clean-prose-subset.toml)"

@@ -70,7 +70,10 @@ class DaskExecutor:
             if link and self.announce:
                 self.announce(f"Dask dashboard: {link}")
             threads = sum(client.nthreads().values()) or self.workers or os.cpu_count() or 1
-            in_flight = as_completed()
+            # Bound to this client's event loop: by default as_completed follows the process's default
+            # client, which is another client (with its own loop) when the caller already holds one; a
+            # future whose result is lost after it was yielded is then awaited on two loops and fails.
+            in_flight = as_completed(loop=client.loop)
             for chunk in islice(chunks, 2 * threads):
                 in_flight.add(client.submit(run_chunk, chunk, settings, pure=False))
             for future in in_flight:
