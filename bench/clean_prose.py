@@ -40,6 +40,8 @@ VERDICTS = REPO / "bench" / "data" / "clean-prose-verdicts.toml"
 SUBSET_FILE = REPO / "bench" / "data" / "clean-prose-subset.toml"
 # The corpus is part of the repository; UNSPIN_CLEAN_PROSE or --corpus names another folder of the same shape.
 CORPUS_PLACES = (REPO / "bench" / "clean-prose",)
+# Every folder of the corpus is a genre, except the one holding the sources' licence files.
+LICENCE_FOLDER = "LICENSES"
 CATEGORIES = ("spin", "stuffing", "grammar", "style", "boilerplate", "structure")
 # Two characters either side of protected text: "an `x`" puts the article one space before the code.
 NEIGHBOURHOOD = 2
@@ -72,7 +74,7 @@ def corpus_files(root: Path, subset: bool = False, genres: tuple[str, ...] = ())
     else:
         chosen = [
             (folder.name, path)
-            for folder in sorted(p for p in root.iterdir() if p.is_dir())
+            for folder in sorted(p for p in root.iterdir() if p.is_dir() and p.name != LICENCE_FOLDER)
             for path in sorted(folder.iterdir())
             if path.is_file()
         ]
