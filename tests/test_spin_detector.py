@@ -60,3 +60,22 @@ def test_detector_findings_without_a_clear_original_are_never_safe():
     for finding in found:
         if finding.rule == "SPIN005" and finding.fix is not None:
             assert finding.fix.applicability.value == "unsafe"
+
+
+def test_a_word_with_a_capital_inside_is_a_name_not_a_spinners_word():
+    """Spinners write dictionary words; "BáiZé" or "JavaScript" in mid-sentence is a name or an identifier.
+    A spinner's stray leading capital ("for Restoration") and a heading in capitals stay eligible."""
+    from types import SimpleNamespace
+
+    from unspin.spin.features import eligible
+    from unspin.spin.slots import Slot
+
+    def slot(text: str) -> Slot:
+        return Slot(text.lower(), 0, len(text), SimpleNamespace(text=text))
+
+    assert not eligible(slot("BáiZé"))
+    assert not eligible(slot("JavaScript"))
+    assert not eligible(slot("iPhone"))
+    assert eligible(slot("Restoration"))
+    assert eligible(slot("RESTORATION"))
+    assert eligible(slot("restoration"))

@@ -45,11 +45,19 @@ def _clip(value: float, bounds: tuple[float, float]) -> float:
 
 def eligible(slot: Slot) -> bool:
     """Words a spinner may have produced: letters, not protected, not a function word (unless oddly
-    capitalised, a capital being a spinner's tell)."""
+    capitalised, a capital being a spinner's tell), not written with a capital inside the word."""
     if slot.protected or not slot.word.isalpha() or len(slot.word) < 2:
+        return False
+    if _inner_capital(slot.token.text):
         return False
     odd_capital = slot.text_is_capitalised and not slot.sentence_initial
     return slot.word not in STOP_WORDS or odd_capital
+
+
+def _inner_capital(text: str) -> bool:
+    """"BáiZé", "iPhone", "JavaScript": a name or an identifier. A spinner writes dictionary words, at most
+    with a leading capital (or all in capitals, as a heading may be), never with one inside the word."""
+    return any(c.isupper() for c in text[1:]) and not text.isupper()
 
 
 def document_lemmas(nlp_doc: Any) -> Counter[str]:
