@@ -463,9 +463,7 @@ def _cell(text: str) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument(
-        "--corpus", help="corpus folder (default: bench/clean-prose)"
-    )
+    parser.add_argument("--corpus", help="corpus folder (default: bench/clean-prose)")
     parser.add_argument(
         "--subset", action="store_true", help="only the CI subset (bench/data/clean-prose-subset.toml)"
     )
