@@ -55,8 +55,8 @@ def eligible(slot: Slot) -> bool:
 
 
 def _inner_capital(text: str) -> bool:
-    """"BáiZé", "iPhone", "JavaScript": a name or an identifier. A spinner writes dictionary words, at most
-    with a leading capital (or all in capitals, as a heading may be), never with one inside the word."""
+    """A name or an identifier ("BáiZé", "iPhone", "JavaScript"): a spinner writes dictionary words, at
+    most with a leading capital (or all in capitals, as a heading may be), never with one inside a word."""
     return any(c.isupper() for c in text[1:]) and not text.isupper()
 
 
