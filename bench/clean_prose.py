@@ -94,6 +94,7 @@ class FileReport:
     near_protected: list[dict[str, Any]] = field(default_factory=list)  # grammar findings by protected text
     protected_touched: list[dict[str, Any]] = field(default_factory=list)
     protected_changed: int = 0
+    protected_removed: int = 0  # deleted whole, with the boilerplate or duplicate block that held them
     check_status: int = 0
     check_errors: list[str] = field(default_factory=list)
     flagged: list[dict[str, Any]] = field(default_factory=list)  # every spin and stuffing finding
@@ -151,15 +152,19 @@ def examine(genre: str, path: Path, doc: Any, settings: Any) -> FileReport:
                 }
             )
     protected = [p for p in doc.protected if p.end > p.start]
+    removed: set[tuple[int, int]] = set()  # protected spans deleted whole with the block that held them
     for f in doc.findings:
         if f.applied and f.fix is not None:
             row = _fix_row(doc, f)
             report.applied.append(row)
-            touched = [p for p in protected if any(e.span.overlaps(p) for e in f.fix.edits)]
-            if touched:
-                report.protected_touched.append(
-                    {**row, "protected": doc.source[touched[0].start : touched[0].end]}
-                )
+            for p in protected:
+                edits = [e for e in f.fix.edits if e.span.overlaps(p)]
+                if not edits:
+                    continue
+                if all(e.replacement == "" and e.span.contains(p) for e in edits):
+                    removed.add((p.start, p.end))
+                else:
+                    report.protected_touched.append({**row, "protected": doc.source[p.start : p.end]})
         if f.category.value == "grammar":
             near = _near(f.span, protected)
             if near is not None:
@@ -174,7 +179,10 @@ def examine(genre: str, path: Path, doc: Any, settings: Any) -> FileReport:
                         "context": _line_text(doc.source, f.start)[:240],
                     }
                 )
-    report.protected_changed = _protected_changed(doc, protected)
+    report.protected_removed = len(removed)
+    report.protected_changed = _protected_changed(
+        doc, [p for p in protected if (p.start, p.end) not in removed]
+    )
     result = report_view(doc, path.name, settings, None)
     report.check_status, _ = exit_status([result], [], settings.fail_level, None)
     report.check_errors = sorted(
@@ -283,7 +291,8 @@ def summarise(reports: list[FileReport], verdicts: dict[str, dict[str, str]]) ->
         g = genres.setdefault(
             r.genre,
             {"files": 0, "words": 0, "findings": Counter(), "safe_fixes": 0, "wrong": 0, "unjudged": 0,
-             "failing_check": [], "near_protected": 0, "protected_touched": 0, "protected_changed": 0},
+             "failing_check": [], "near_protected": 0, "protected_touched": 0, "protected_changed": 0,
+             "protected_removed": 0},
         )  # fmt: skip
         g["files"] += 1
         g["words"] += r.words
@@ -291,6 +300,7 @@ def summarise(reports: list[FileReport], verdicts: dict[str, dict[str, str]]) ->
         g["near_protected"] += len(r.near_protected)
         g["protected_touched"] += len(r.protected_touched)
         g["protected_changed"] += r.protected_changed
+        g["protected_removed"] += r.protected_removed
         if r.check_status:
             g["failing_check"].append(f"{r.name}: {', '.join(r.check_errors)}")
         for row in r.applied:
@@ -304,7 +314,7 @@ def summarise(reports: list[FileReport], verdicts: dict[str, dict[str, str]]) ->
             g["unjudged"] += verdict == "unjudged"
     total: dict[str, Any] = {"files": 0, "words": 0, "findings": Counter(), "safe_fixes": 0, "wrong": 0,
                              "unjudged": 0, "failing_check": [], "near_protected": 0, "protected_touched": 0,
-                             "protected_changed": 0}  # fmt: skip
+                             "protected_changed": 0, "protected_removed": 0}  # fmt: skip
     for g in genres.values():
         for key, value in g.items():
             total[key] = total[key] + value
@@ -349,10 +359,10 @@ def from_results(datas: list[dict[str, Any]], verdicts: dict[str, dict[str, str]
         genres[genre]["failing_check"].append(f"{name}: {', '.join(sorted(codes))}")
     total: dict[str, Any] = {"files": 0, "words": 0, "findings": Counter(), "safe_fixes": 0, "wrong": 0,
                              "unjudged": 0, "failing_check": [], "near_protected": 0, "protected_touched": 0,
-                             "protected_changed": 0}  # fmt: skip
+                             "protected_changed": 0, "protected_removed": 0}  # fmt: skip
     for g in genres.values():
         for key in total:
-            total[key] = total[key] + (Counter(g[key]) if key == "findings" else g[key])
+            total[key] = total[key] + (Counter(g[key]) if key == "findings" else g.get(key, 0))
     total["findings"] = {c: total["findings"][c] for c in CATEGORIES}
     per = 1000.0 / max(1, total["words"])
     total["per_1000"] = {c: round(total["findings"][c] * per, 2) for c in CATEGORIES}
@@ -404,8 +414,9 @@ def render_markdown(summary: dict[str, Any], meta: dict[str, Any], near: list[di
     lines += [
         "",
         f"Raw counts (all genres): {', '.join(f'{c} {n}' for c, n in total['findings'].items())}.",
-        f"Protected text: fixes touching it {total['protected_touched']}, spans not byte-identical in the "
-        f"clean text {total['protected_changed']}; grammar findings within {NEIGHBOURHOOD} characters of it "
+        f"Protected text: fixes cutting into it {total['protected_touched']}, spans not byte-identical in "
+        f"the clean text {total['protected_changed']}, spans deleted whole with the block that held them "
+        f"{total.get('protected_removed', 0)}; grammar findings within {NEIGHBOURHOOD} characters of it "
         f"{total['near_protected']} (listed below).",
         "",
     ]

@@ -215,7 +215,18 @@ def decide_contextual(
             and only_drops_words(unit.observed, replacement)
         )
         unknown = hit is not None and _unknown_observed(hit)
-        safe = replacement is not None and unit.repair >= settings.safe and not dropping and not unknown
+        # A fix applied unread must be right twice: the word was spun, and this was its original. A
+        # confident repair of a word that is only doubtfully spun is how correct words get replaced in
+        # clean text, where the document's low spin rate keeps detection down; a lexicon entry is itself
+        # the evidence that the phrase is a spinner's.
+        surely_spun = unit.kind == "lexicon" or unit.detection >= settings.safe_detection
+        safe = (
+            replacement is not None
+            and unit.repair >= settings.safe
+            and surely_spun
+            and not dropping
+            and not unknown
+        )
         evidence: dict[str, Any] = {
             "features": {
                 **(hit.features if hit is not None else {}),

@@ -55,7 +55,8 @@ class JudgeSettings:
     run_gate: float = 0.3  # words from this detection probability join a run judged as one phrase
     repair_report: float = 0.9  # a repair this confident is reported even below detect_report
     fix_min: float = 0.5  # below this repair confidence a finding carries no fix
-    safe: float = 0.95  # a fix at or above this repair confidence is safe
+    safe: float = 0.95  # a fix at or above this repair confidence is safe …
+    safe_detection: float = 0.8  # … when the word is also this surely spun (a curated spinner phrase aside)
     confirm: int = 3  # candidates per span confirmed with the whole window
     related_cosine: float = 0.35  # word vectors this close make a proposal related to the observed word
     left_words: int = 12  # words of the sentence kept before the span in a confirmation window …
