@@ -54,3 +54,17 @@ def test_the_default_engine_is_the_contextual_model():
         settings=NO_GRAMMAR.with_overrides(fast=True),
     )
     assert fast.analysis["spin"]["engine"] == "trigram"
+
+
+def test_a_repair_is_safe_only_when_the_word_is_surely_spun_too():
+    """Clean prose: 'exclude' -> 'leave' (repair 0.94, detection 0.68) was applied to an essay. A confident
+    repair of a doubtfully spun word stays unsafe; a curated lexicon phrase is evidence enough."""
+    from unspin.spin.decide import safe_repair
+    from unspin.spin.judge import builtin_settings
+
+    settings = builtin_settings()
+    surely, doubtfully = settings.safe_detection, settings.safe_detection - 0.1
+    assert safe_repair("thesaurus", surely, settings.safe, settings)
+    assert not safe_repair("thesaurus", doubtfully, 0.99, settings)
+    assert not safe_repair("thesaurus", 0.99, settings.safe - 0.01, settings)
+    assert safe_repair("lexicon", doubtfully, settings.safe, settings)

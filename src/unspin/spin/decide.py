@@ -30,7 +30,7 @@ from unspin.spin.engine import SpinAnalysis
 from unspin.spin.params import SpinParams
 
 if TYPE_CHECKING:
-    from unspin.spin.judge import ContextualJudge
+    from unspin.spin.judge import ContextualJudge, JudgeSettings
 
 
 @dataclass
@@ -215,15 +215,9 @@ def decide_contextual(
             and only_drops_words(unit.observed, replacement)
         )
         unknown = hit is not None and _unknown_observed(hit)
-        # A fix applied unread must be right twice: the word was spun, and this was its original. A
-        # confident repair of a word that is only doubtfully spun is how correct words get replaced in
-        # clean text, where the document's low spin rate keeps detection down; a lexicon entry is itself
-        # the evidence that the phrase is a spinner's.
-        surely_spun = unit.kind == "lexicon" or unit.detection >= settings.safe_detection
         safe = (
             replacement is not None
-            and unit.repair >= settings.safe
-            and surely_spun
+            and safe_repair(unit.kind, unit.detection, unit.repair, settings)
             and not dropping
             and not unknown
         )
@@ -263,6 +257,15 @@ def decide_contextual(
         trace["detection"] = detection
         trace["units"] = units
     return merge_detected(decisions, prose)
+
+
+def safe_repair(kind: str, detection: float, repair: float, settings: JudgeSettings) -> bool:
+    """Whether a repair may be applied unread. It must be right twice: the word was spun, and this was
+    its original. A confident repair of a word that is only doubtfully spun is how correct words get
+    replaced in clean text, where the document's low spin rate keeps detection down; a curated lexicon
+    entry is itself the evidence that the phrase is a spinner's."""
+    surely_spun = kind == "lexicon" or detection >= settings.safe_detection
+    return surely_spun and repair >= settings.safe
 
 
 def _without_losing_runs(units: list[Any]) -> list[Any]:
