@@ -363,6 +363,9 @@ def from_results(datas: list[dict[str, Any]], verdicts: dict[str, dict[str, str]
     for g in genres.values():
         for key in total:
             total[key] = total[key] + (Counter(g[key]) if key == "findings" else g.get(key, 0))
+    if not all("protected_removed" in g for g in genres.values()):
+        # Results from before removals were counted apart: their "touching" count includes them.
+        del total["protected_removed"]
     total["findings"] = {c: total["findings"][c] for c in CATEGORIES}
     per = 1000.0 / max(1, total["words"])
     total["per_1000"] = {c: round(total["findings"][c] * per, 2) for c in CATEGORIES}
@@ -414,10 +417,7 @@ def render_markdown(summary: dict[str, Any], meta: dict[str, Any], near: list[di
     lines += [
         "",
         f"Raw counts (all genres): {', '.join(f'{c} {n}' for c, n in total['findings'].items())}.",
-        f"Protected text: fixes cutting into it {total['protected_touched']}, spans not byte-identical in "
-        f"the clean text {total['protected_changed']}, spans deleted whole with the block that held them "
-        f"{total.get('protected_removed', 0)}; grammar findings within {NEIGHBOURHOOD} characters of it "
-        f"{total['near_protected']} (listed below).",
+        _protected_line(total),
         "",
     ]
     failing = [
@@ -465,6 +465,22 @@ def render_markdown(summary: dict[str, Any], meta: dict[str, Any], near: list[di
     else:
         lines.append("None.")
     return "\n".join(lines) + "\n"
+
+
+def _protected_line(total: dict[str, Any]) -> str:
+    near = f"grammar findings within {NEIGHBOURHOOD} characters of it {total['near_protected']}"
+    near += " (listed below)."
+    if "protected_removed" not in total:  # results from before removals were counted apart
+        return (
+            f"Protected text: fixes touching it {total['protected_touched']} (a removal of the whole block "
+            f"that holds it included), spans not byte-identical in the clean text "
+            f"{total['protected_changed']}; {near}"
+        )
+    return (
+        f"Protected text: fixes cutting into it {total['protected_touched']}, spans not byte-identical in "
+        f"the clean text {total['protected_changed']}, spans deleted whole with the block that held them "
+        f"{total['protected_removed']}; {near}"
+    )
 
 
 def _cell(text: str) -> str:

@@ -15,6 +15,15 @@ from unspin.cli import main
 
 pytestmark = pytest.mark.slow
 
+
+@pytest.fixture(autouse=True)
+def one_server_for_the_module(languagetool_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Both checks use the module's LanguageTool server (one JVM start, not one per check)."""
+    from unspin.stages.grammar import URL_ENV
+
+    monkeypatch.setenv(URL_ENV, languagetool_url)
+
+
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "input" / "lower-back-pain-after-running.txt"
 
