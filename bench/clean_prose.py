@@ -284,16 +284,21 @@ def run_parallel(files: list[tuple[str, Path]], jobs: int) -> tuple[list[FileRep
     return reports, meta
 
 
+def _empty_counts() -> dict[str, Any]:
+    """One genre's (or the whole corpus's) counts before any file is added."""
+    return {"files": 0, "words": 0, "findings": Counter(), "safe_fixes": 0, "wrong": 0, "unjudged": 0,
+            "failing_check": [], "near_protected": 0, "protected_touched": 0, "protected_changed": 0,
+            "protected_removed": 0}  # fmt: skip
+
+
 def summarise(reports: list[FileReport], verdicts: dict[str, dict[str, str]]) -> dict[str, Any]:
     genres: dict[str, dict[str, Any]] = {}
     fixes: list[dict[str, Any]] = []
     for r in reports:
         g = genres.setdefault(
             r.genre,
-            {"files": 0, "words": 0, "findings": Counter(), "safe_fixes": 0, "wrong": 0, "unjudged": 0,
-             "failing_check": [], "near_protected": 0, "protected_touched": 0, "protected_changed": 0,
-             "protected_removed": 0},
-        )  # fmt: skip
+            _empty_counts(),
+        )
         g["files"] += 1
         g["words"] += r.words
         g["findings"].update(r.findings)
@@ -312,9 +317,7 @@ def summarise(reports: list[FileReport], verdicts: dict[str, dict[str, str]]) ->
             g["safe_fixes"] += row["applicability"] == "safe"
             g["wrong"] += verdict == "wrong"
             g["unjudged"] += verdict == "unjudged"
-    total: dict[str, Any] = {"files": 0, "words": 0, "findings": Counter(), "safe_fixes": 0, "wrong": 0,
-                             "unjudged": 0, "failing_check": [], "near_protected": 0, "protected_touched": 0,
-                             "protected_changed": 0, "protected_removed": 0}  # fmt: skip
+    total = _empty_counts()
     for g in genres.values():
         for key, value in g.items():
             total[key] = total[key] + value
@@ -357,9 +360,7 @@ def from_results(datas: list[dict[str, Any]], verdicts: dict[str, dict[str, str]
             errors.setdefault((row["genre"], row["file"]), set()).add(f"{row['rule']} (error)")
     for (genre, name), codes in sorted(errors.items()):
         genres[genre]["failing_check"].append(f"{name}: {', '.join(sorted(codes))}")
-    total: dict[str, Any] = {"files": 0, "words": 0, "findings": Counter(), "safe_fixes": 0, "wrong": 0,
-                             "unjudged": 0, "failing_check": [], "near_protected": 0, "protected_touched": 0,
-                             "protected_changed": 0, "protected_removed": 0}  # fmt: skip
+    total = _empty_counts()
     for g in genres.values():
         for key in total:
             total[key] = total[key] + (Counter(g[key]) if key == "findings" else g.get(key, 0))
