@@ -3,6 +3,7 @@
     python -m bench.fuzz                        # 10,000 examples, no grammar checks
     python -m bench.fuzz --examples 500 --seed 7
     python -m bench.fuzz --grammar              # with a real LanguageTool server (slower)
+    python -m bench.fuzz --jobs 2               # shards in parallel processes (shard k: seed S*1000+k)
 
 Every example goes through :func:`tests.fuzz_documents.check_document` (the same checks as CI: one-line
 refusals, finding offsets, lines and columns, protected spans, schema and SARIF validity, idempotence).
@@ -21,6 +22,7 @@ if __package__ in (None, ""):
 
 import argparse
 import json
+import subprocess
 import time
 import traceback
 from collections import Counter
@@ -51,6 +53,8 @@ class Tally:
         self.samples: dict[str, list[dict[str, Any]]] = {}
         self.started = time.perf_counter()
         self.revision = revision()  # the code this run started with, whatever the tree holds later
+        self.shard_peak_rss_mb = 0.0  # the largest shard's, when the run was split over processes
+        self.jobs = 1
 
     def add(self, text: str, fmt: str, outcome: Any, error: BaseException | None) -> None:
         self.examples += 1
@@ -84,9 +88,10 @@ class Tally:
             "grammar": self.grammar,
             "spin_engine": "trigram (--fast)" if self.fast else "contextual",
             "target": self.target,
+            "jobs": self.jobs,
             "examples": self.examples,
             "seconds": round(time.perf_counter() - self.started, 1),
-            "peak_rss_mb": round(peak_rss_mb(), 1),
+            "peak_rss_mb": round(max(peak_rss_mb(), self.shard_peak_rss_mb), 1),
             "formats": dict(self.formats),
             "refused": dict(self.refused),
             "findings": self.findings,
@@ -100,6 +105,22 @@ class Tally:
             "samples": self.samples,
         }
 
+    def absorb(self, data: dict[str, Any]) -> None:
+        """Add one shard's results (its ``as_dict``)."""
+        self.examples += data["examples"]
+        self.formats.update(data["formats"])
+        self.refused.update(data["refused"])
+        self.findings += data["findings"]
+        self.spin_refires += data["spin_refires"]
+        self.examples_with_spin_refires += data["examples_with_spin_refires"]
+        self.other_refires += data["other_refires"]
+        self.examples_with_other_refires += data["examples_with_other_refires"]
+        self.refired.update(data["refired_rules"])
+        self.failures.update(data["failures"])
+        for kind, kept in data["samples"].items():
+            self.samples.setdefault(kind, []).extend(kept[: 20 - len(self.samples.get(kind, []))])
+        self.shard_peak_rss_mb = max(self.shard_peak_rss_mb, data["peak_rss_mb"])
+
     def write(self, name: str) -> None:
         data = self.as_dict()
         RESULTS.mkdir(parents=True, exist_ok=True)
@@ -107,7 +128,14 @@ class Tally:
         lines = [
             "# Fuzzing (`python -m bench.fuzz`)",
             "",
-            f"Revision {data['revision']}, seed {self.seed}, grammar {'on' if self.grammar else 'off'}, "
+            f"Revision {data['revision']}, seed {self.seed}"
+            + (
+                f" ({self.jobs} shards in parallel, seeds {self.seed * 1000}–"
+                f"{self.seed * 1000 + self.jobs - 1})"
+                if self.jobs > 1
+                else ""
+            )
+            + f", grammar {'on' if self.grammar else 'off'}, "
             f"spin engine {data['spin_engine']}: "
             f"{data['examples']:,} of {self.target:,} examples in {data['seconds']:,.0f} s, "
             f"peak RSS {data['peak_rss_mb']:,.0f} MB.",
@@ -140,7 +168,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--grammar", action="store_true", help="with a real LanguageTool server")
     parser.add_argument("--results", default="fuzz", help="name of the results files in bench/results/")
     parser.add_argument("--fast", action="store_true", help="the trigram spin path (unspin --fast)")
+    parser.add_argument("--jobs", type=int, default=1, help="shards run in parallel processes")
     args = parser.parse_args(argv)
+    if args.jobs > 1:
+        return _sharded(args)
 
     from hypothesis import HealthCheck, given, seed, settings
 
@@ -185,6 +216,43 @@ def main(argv: list[str] | None = None) -> int:
             run()
         finally:
             tally.write(args.results)
+    print((RESULTS / f"{args.results}.md").read_text(encoding="utf-8"))
+    return 1 if tally.failures else 0
+
+
+def _sharded(args: argparse.Namespace) -> int:
+    """Split the examples over ``args.jobs`` processes (shard k: seed ``S*1000+k``), then merge."""
+    flags = [f for f, on in (("--grammar", args.grammar), ("--fast", args.fast)) if on]
+    shares = [args.examples // args.jobs + (k < args.examples % args.jobs) for k in range(args.jobs)]
+    names = [f"{args.results}-shard{k}" for k in range(args.jobs)]
+    tally = Tally(args.examples, args.seed, args.grammar, args.fast)
+    tally.jobs = args.jobs
+    module = [sys.executable, "-m", "bench.fuzz"]
+    children = [
+        subprocess.Popen(
+            [
+                *module,
+                "--examples",
+                str(share),
+                "--seed",
+                str(args.seed * 1000 + k),
+                "--results",
+                names[k],
+                *flags,
+            ],
+            cwd=REPO,
+            stdout=subprocess.DEVNULL,
+        )
+        for k, share in enumerate(shares)
+    ]
+    for child in children:
+        child.wait()
+    for name in names:
+        tally.absorb(json.loads((RESULTS / f"{name}.json").read_text(encoding="utf-8")))
+    tally.write(args.results)
+    for name in names:
+        for suffix in (".json", ".md"):
+            (RESULTS / f"{name}{suffix}").unlink()
     print((RESULTS / f"{args.results}.md").read_text(encoding="utf-8"))
     return 1 if tally.failures else 0
 

@@ -58,8 +58,7 @@ def test_with_grammar_checks(
     no_grammar_ctx: Context, grammar_settings: Settings, document: tuple[str, str]
 ) -> None:
     text, fmt = document
-    outcome = fuzz_documents.check_document(text, fmt, grammar_settings, no_grammar_ctx)
-    assert outcome.refused or outcome.findings >= 0
+    fuzz_documents.check_document(text, fmt, grammar_settings, no_grammar_ctx)  # asserts every invariant
 
 
 def test_the_checks_can_fail(no_grammar_ctx: Context, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -76,4 +75,20 @@ def test_the_checks_can_fail(no_grammar_ctx: Context, monkeypatch: pytest.Monkey
     monkeypatch.setattr(json_doc, "finding_dict", shifted)
     text = "Chance components can add to the event of lower back pain in runners. " * 3
     with pytest.raises(AssertionError):
+        fuzz_documents.check_document(text, "txt", NO_GRAMMAR, no_grammar_ctx)
+
+
+def test_the_idempotence_check_can_fail(no_grammar_ctx: Context, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A clean Markdown that a second clean would repair again is caught."""
+    from unspin import api
+
+    real = api.render_outputs
+
+    def with_junk(doc, label):  # type: ignore[no-untyped-def]
+        md_text, json_text, data = real(doc, label)
+        return md_text.replace("runners.", "runners.\u200b", 1), json_text, data
+
+    monkeypatch.setattr(api, "render_outputs", with_junk)
+    text = "Muscle pressure inside the lower back is common among runners. Rest when it hurts."
+    with pytest.raises(AssertionError, match="applied fixes again"):
         fuzz_documents.check_document(text, "txt", NO_GRAMMAR, no_grammar_ctx)

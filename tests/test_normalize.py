@@ -105,3 +105,40 @@ def test_invisible_characters_in_a_space_run_leave_one_space(damaged: str, repai
     expected = repaired.replace("\x01", "").replace("\x02", "")
     assert fixed == expected
     assert _fixed(fixed) == (fixed, [])
+
+
+def test_the_fast_class_of_invisible_characters_covers_every_control_and_format_character() -> None:
+    import sys
+    import unicodedata
+
+    from unspin.invisible import CANDIDATES, is_invisible
+
+    missed = [
+        f"U+{code:04X}"
+        for code in range(sys.maxunicode + 1)
+        if unicodedata.category(chr(code)) in ("Cc", "Cf")
+        and is_invisible(chr(code))
+        and not CANDIDATES.fullmatch(chr(code))
+    ]
+    assert missed == []
+
+
+@pytest.mark.parametrize(
+    "damaged",
+    [
+        # A control character hides mojibake from the first look; its removal uncovers it.
+        "in pain.\u00a0â¿µ\x06룿\u00a0Leave a reply.",
+        # Junk between two runs of spaces: the runs meet once it is gone.
+        "Stretch first. \x05 \u200b \x0b Then run.",
+    ],
+)
+def test_the_repaired_text_has_nothing_left_to_repair(damaged: str) -> None:
+    fixed, rules = _fixed(damaged)
+    assert rules and fixed != damaged
+    again, more = _fixed(fixed)
+    assert (again, more) == (fixed, [])
+
+
+def test_invisible_characters_beside_a_space_are_blanked_in_the_prose_engines_read() -> None:
+    doc = read_text("More. \ufeff Muscle mass.\u200bNext lower\u00adback", "txt")
+    assert doc.prose == "More.   Muscle mass.\u200bNext lower\u00adback"

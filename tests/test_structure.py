@@ -262,3 +262,19 @@ def test_a_paragraph_that_begins_like_a_list_item_stays_a_paragraph_in_the_clean
     process([again], settings)
     assert render_outputs(again, "runs.md")[2]["clean_text"] == data["clean_text"]
     assert "- 5 km at an easy pace" in data["clean_text"]
+
+
+def test_a_front_matter_title_is_repaired_as_the_body_is() -> None:
+    text = '---\ntitle: "Lower  back\\u200b pain"\n---\n\nRunners get it.\n'
+    doc = read_text(text, "md")
+    assert doc.metadata["title"] == "Lower  back\u200b pain"
+    settings = Settings(disabled_stages=("grammar", "spin"), cache=False)
+    with Context(settings) as ctx:
+        Pipeline(settings, ["structure"]).run([doc], ctx)
+    assert doc.title == "Lower back pain"
+
+
+def test_a_tab_inside_a_nested_list_item_stays_a_tab() -> None:
+    structure, _ = build_structure("Intro.\n\n- first\n    - a\tb\n", "md")
+    items = structure["sections"][0]["blocks"][1]["items"]
+    assert "a\tb" in items[0]

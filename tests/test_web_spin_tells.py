@@ -84,3 +84,15 @@ def test_natural_uses_of_the_same_words_are_left_alone(natural_doc):
     assert natural_doc.clean_text is not None
     assert "Most cancers found early" in natural_doc.clean_text
     assert "among the list of finalists" in natural_doc.clean_text
+
+
+def test_a_tell_behind_invisible_characters_is_found_as_in_the_repaired_text():
+    # The byte order mark goes (NORM002); the phrase after it must be judged as in the repaired text, or
+    # cleaning the clean article would repair it then.
+    from unspin.api import clean_text
+
+    plain = "See the guide for more. Muscle mass pressure inside the lower back is common among runners."
+    hidden = plain.replace("more. ", "more. \ufeff ")
+    for text in (plain, hidden):
+        doc = clean_text(text, settings=SETTINGS)
+        assert [f.rule for f in _spin_findings(doc)] == ["SPIN004"], text

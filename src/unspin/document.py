@@ -8,10 +8,13 @@ applied once, by :func:`apply_edits`, which also returns an :class:`OffsetMap` b
 from __future__ import annotations
 
 import bisect
+import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
+
+from unspin.invisible import invisible_runs
 
 
 class Applicability(StrEnum):
@@ -164,13 +167,23 @@ class Document:
 
     @property
     def prose(self) -> str:
-        """``source`` with protected spans blanked to spaces, so offsets stay identical."""
+        """``source`` with protected spans blanked to spaces, so offsets stay identical.
+
+        Invisible characters beside a space or a line end are blanked too: the normalize stage removes
+        them, and every engine should read this text as it reads the repaired one, or cleaning the clean
+        article would find what the first clean did not (a lexicon phrase behind a byte order mark).
+        Inside a word they stay: blanking would split the word that their removal joins."""
         if self._prose is None:
             chars = list(self.source)
             for span in self.protected:
                 for i in range(span.start, min(span.end, len(chars))):
                     if chars[i] not in "\r\n":
                         chars[i] = " "
+            for start, end in invisible_runs(self.source):
+                before = self.source[start - 1] if start else " "
+                after = self.source[end] if end < len(self.source) else " "
+                if before.isspace() or after.isspace():
+                    chars[start:end] = " " * (end - start)
             self._prose = "".join(chars)
         return self._prose
 
@@ -259,6 +272,23 @@ class OffsetMap:
             for s in self.segments
         )
         return src_start, max(src_start, src_end), untouched
+
+
+_LINE_END = re.compile(r"\r\n|\r|\n")
+
+
+def split_lines(text: str) -> list[str]:
+    """The lines of ``text`` with their line ends, as Markdown counts them: a line ends at CRLF, CR or LF
+    only. (``str.splitlines`` also ends one at VT, FF, the separators U+001C-U+001E, NEL, U+2028 and
+    U+2029, which in Markdown are characters inside a line, of a code span, say.)"""
+    lines: list[str] = []
+    pos = 0
+    for match in _LINE_END.finditer(text):
+        lines.append(text[pos : match.end()])
+        pos = match.end()
+    if pos < len(text):
+        lines.append(text[pos:])
+    return lines
 
 
 def apply_edits(source: str, edits: list[Edit]) -> tuple[str, OffsetMap]:

@@ -17,7 +17,7 @@ from typing import ClassVar
 
 from unspin import rules
 from unspin.config import ConfigError
-from unspin.document import Applicability, Document, Finding, Fix
+from unspin.document import Applicability, Document, Finding, Fix, split_lines
 from unspin.pipeline import Context, register_stage
 
 ABSORB_KINDS = ("none", "paragraph", "short-lines", "rest")
@@ -120,7 +120,7 @@ def _split_lines(doc: Document) -> list[_Line]:
     lines: list[_Line] = []
     pos = 0
     prose = doc.prose
-    for raw in doc.source.splitlines(keepends=True):
+    for raw in split_lines(doc.source):
         content = raw.rstrip("\r\n")
         # A line whose every visible character is protected (code, front matter) is not prose.
         machine = bool(content.strip()) and not prose[pos : pos + len(content)].strip()

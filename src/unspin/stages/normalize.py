@@ -17,19 +17,25 @@ import bisect
 import difflib
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import ClassVar
 
 import ftfy
 
 from unspin import rules
-from unspin.document import Applicability, Document, Finding, Fix
+from unspin.document import (
+    Applicability,
+    Document,
+    Edit,
+    Finding,
+    Fix,
+    OffsetMap,
+    Span,
+    apply_edits,
+    split_lines,
+)
+from unspin.invisible import invisible_runs, is_invisible
 from unspin.pipeline import Context, register_stage
-
-# Format characters that carry meaning and must stay: joiners shape emoji and Indic scripts, and the
-# directional marks order mixed right-to-left text.
-_MEANINGFUL_FORMAT = {"\u200c", "\u200d", "\u200e", "\u200f", "\u061c"}
-_KEPT_CONTROLS = {"\t", "\n", "\r"}
 
 # Not beside a table pipe: spaces there align the columns.
 _SPACE_RUN = re.compile(r"(?<=[^\s|])[ \t\u00a0]{2,}(?=[^\s|])")
@@ -43,13 +49,6 @@ _SPACE_BEFORE_PUNCT = re.compile(
 )
 _DOUBLED = re.compile(r"(?<=\w)(?:(,)\1+|(;)\2+|(?<!\.)(\.)\3(?!\.))(?=\s|$|[\"'’”)\]])", re.MULTILINE)
 _TRAILING = re.compile(r"(?<=\S)[ \t\u00a0]+(?=\r?$)", re.MULTILINE)
-
-
-def _invisible(ch: str) -> bool:
-    category = unicodedata.category(ch)
-    if category == "Cc":
-        return ch not in _KEPT_CONTROLS
-    return category == "Cf" and ch not in _MEANINGFUL_FORMAT
 
 
 def _ftfy_config(fmt: str) -> ftfy.TextFixerConfig:
@@ -68,9 +67,17 @@ def _ftfy_config(fmt: str) -> ftfy.TextFixerConfig:
 
 def _lines(text: str) -> Iterator[tuple[int, str]]:
     pos = 0
-    for line in text.splitlines(keepends=True):
+    for line in split_lines(text):
         yield pos, line.rstrip("\r\n")
         pos += len(line)
+
+
+def _repairs(line: str, fixed: str) -> list[tuple[int, int, str]]:
+    """What ``fixed`` changes in ``line``: (start, end, replacement) with offsets in ``line``."""
+    if fixed == line:
+        return []
+    matcher = difflib.SequenceMatcher(None, line, fixed, autojunk=False)
+    return [(a1, a2, fixed[b1:b2]) for op, a1, a2, b1, b2 in matcher.get_opcodes() if op != "equal"]
 
 
 def mojibake_findings(doc: Document) -> list[Finding]:
@@ -80,17 +87,11 @@ def mojibake_findings(doc: Document) -> list[Finding]:
     for base, line in _lines(prose):
         if line.isascii() and "&" not in line:
             continue
-        fixed = ftfy.fix_text(line, config)
-        if fixed == line:
-            continue
-        matcher = difflib.SequenceMatcher(None, line, fixed, autojunk=False)
-        for op, a1, a2, b1, b2 in matcher.get_opcodes():
-            if op == "equal":
-                continue
+        for a1, a2, repaired in _repairs(line, ftfy.fix_text(line, config)):
             start, end = base + a1, base + a2
             if start == end or doc.is_protected(start, end):
                 continue
-            damaged, repaired = doc.source[start:end], fixed[b1:b2]
+            damaged = doc.source[start:end]
             found.append(
                 rules.finding(
                     "NORM001",
@@ -108,14 +109,7 @@ def mojibake_findings(doc: Document) -> list[Finding]:
 def control_findings(doc: Document) -> list[Finding]:
     found: list[Finding] = []
     text = doc.source
-    i = 0
-    while i < len(text):
-        if not _invisible(text[i]):
-            i += 1
-            continue
-        j = i
-        while j < len(text) and _invisible(text[j]):
-            j += 1
+    for i, j in invisible_runs(text):
         if not doc.is_protected(i, j):
             names = sorted({unicodedata.name(c, f"U+{ord(c):04X}") for c in text[i:j]})
             codes = [f"U+{ord(c):04X}" for c in text[i:j]]
@@ -130,7 +124,6 @@ def control_findings(doc: Document) -> list[Finding]:
                     evidence={"characters": codes, "names": names},
                 )
             )
-        i = j
     return found
 
 
@@ -185,9 +178,9 @@ def _between_spaces(doc: Document, controls: list[Finding]) -> tuple[list[Findin
                 rest.append(finding)
             continue
         start, end = finding.start, finding.end
-        while start > 0 and (text[start - 1] in _SPACES or _invisible(text[start - 1])):
+        while start > 0 and (text[start - 1] in _SPACES or is_invisible(text[start - 1])):
             start -= 1
-        while end < len(text) and (text[end] in _SPACES or _invisible(text[end])):
+        while end < len(text) and (text[end] in _SPACES or is_invisible(text[end])):
             end += 1
         spaced = sum(1 for c in text[start:end] if c in _SPACES)
         # Not at a line's start (indentation) or end (trailing space), nor beside a table pipe.
@@ -212,8 +205,8 @@ def _between_spaces(doc: Document, controls: list[Finding]) -> tuple[list[Findin
     return merged, rest
 
 
-def normalize_findings(doc: Document) -> list[Finding]:
-    """Every normalize finding for one document, in source order."""
+def _one_round(doc: Document) -> list[Finding]:
+    """The normalize findings of one look at the text, in source order and without overlaps."""
     spaced, controls = _between_spaces(doc, control_findings(doc))
     found = mojibake_findings(doc) + spaced + controls
     starts = [f.start for f in spaced]
@@ -233,6 +226,108 @@ def normalize_findings(doc: Document) -> list[Finding]:
             continue
         kept.append(finding)
     return kept
+
+
+# Enough for every interaction seen: a control character hiding mojibake, then the spaces around it.
+_MAX_ROUNDS = 4
+
+
+def _forwarder(omap: OffsetMap) -> Callable[[int], int]:
+    """Maps a source offset that lies outside every edit (or on an edit's edge) to the edited text."""
+    segments = omap.segments
+    starts = [segment.src_start for segment in segments]
+
+    def forward(offset: int) -> int:
+        i = bisect.bisect_right(starts, offset) - 1
+        # The unedited run holding the offset; at an edit's edge the run on either side gives the same.
+        for segment in segments[max(0, i - 1) : i + 2]:
+            if not segment.changed and segment.src_start <= offset <= segment.src_end:
+                return segment.out_start + offset - segment.src_start
+        for segment in segments[max(0, i - 1) : i + 2]:  # edits side by side, no unedited run between
+            if offset == segment.src_start:
+                return segment.out_start
+            if offset == segment.src_end:
+                return segment.out_end
+        raise ValueError(f"offset {offset} is inside an edit")
+
+    return forward
+
+
+def _edits(findings: list[Finding]) -> list[Edit]:
+    return [edit for finding in findings if finding.fix for edit in finding.fix.edits]
+
+
+def _merged(doc: Document, start: int, end: int, replacement: str, parts: list[Finding]) -> Finding:
+    # Damaged encoding names the repair best; then invisible characters; then the spacing rules.
+    rule = min((f.rule for f in parts), key=lambda code: (code not in ("NORM001", "NORM002"), code))
+    damaged = doc.source[start:end]
+    return rules.finding(
+        rule,
+        start,
+        end,
+        f"garbled, invisible or doubled characters {_shown(damaged)} → {_shown(replacement)}",
+        confidence=min(f.confidence for f in parts),
+        fix=Fix.replace(start, end, replacement, Applicability.SAFE),
+        evidence={"found": damaged, "replacement": replacement, "rules": sorted({f.rule for f in parts})},
+    )
+
+
+def normalize_findings(doc: Document) -> list[Finding]:
+    """Every normalize finding for one document, in source order, such that the repaired text has none.
+
+    One look at the text can miss what its own repairs uncover: mojibake that a control character hid,
+    spaces that meet once the junk between them is gone. Cleaning the clean text would then repair it,
+    so the repaired text is looked at again and each new repair is merged with the ones it touches into
+    one finding over the source, until nothing is left (``clean(clean(x)) == clean(x)``)."""
+    found = _one_round(doc)
+    for _ in range(_MAX_ROUNDS):
+        if not found:
+            return found
+        text, omap = apply_edits(doc.source, _edits(found))
+        forward = _forwarder(omap)
+        probe = Document(
+            path=None,
+            source=text,
+            format=doc.format,
+            protected=[Span(forward(s.start), forward(s.end)) for s in doc.protected],
+        )
+        again = _one_round(probe)
+        if not again:
+            return found
+        after, after_map = apply_edits(text, _edits(again))
+        forward_again = _forwarder(after_map)
+        # Each new repair, as a source span (widened over the edits it touches), joins the repairs there.
+        groups: list[tuple[int, int, list[Finding]]] = []
+        spans = [(f.start, f.end, f, False) for f in found]
+        for finding in again:
+            start, end, _ = omap.span_to_source(finding.start, finding.end)
+            spans.append((start, end, finding, True))
+        spans.sort(key=lambda item: (item[0], item[1]))
+        merged_any: list[bool] = []
+        for start, end, finding, is_new in spans:
+            if groups and start <= groups[-1][1]:
+                first, last, parts = groups[-1]
+                groups[-1] = (first, max(last, end), [*parts, finding])
+                merged_any[-1] = merged_any[-1] or is_new
+            else:
+                groups.append((start, end, [finding]))
+                merged_any.append(is_new)
+        settled: list[Finding] = []
+        for (start, end, parts), changed in zip(groups, merged_any, strict=True):
+            if not changed:  # repairs that only touch each other stay as they were
+                settled.extend(parts)
+                continue
+            out_start, out_end = forward_again(forward(start)), forward_again(forward(end))
+            settled.append(_merged(doc, start, end, after[out_start:out_end], parts))
+        found = settled
+    return found
+
+
+def normalized_text(text: str, fmt: str) -> str:
+    """``text`` with every normalize repair applied: for short strings shown apart from the body, such as a
+    title kept from front matter, so that they read as the body's text does."""
+    doc = Document(path=None, source=text, format=fmt)
+    return apply_edits(text, _edits(normalize_findings(doc)))[0]
 
 
 @register_stage

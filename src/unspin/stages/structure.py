@@ -20,9 +20,10 @@ from importlib import resources
 from typing import Any, ClassVar
 
 from unspin import rules
-from unspin.document import Applicability, Document, Finding, Fix
+from unspin.document import Applicability, Document, Finding, Fix, split_lines
 from unspin.pipeline import Context, register_stage
 from unspin.readers.markdown import split_front_matter
+from unspin.stages.normalize import normalized_text
 
 # ------------------------------------------------------------------------------------------- options
 
@@ -126,15 +127,32 @@ class _Line:
 def _split(text: str, offset: int) -> list[_Line]:
     lines: list[_Line] = []
     pos = offset
-    for raw in text[offset:].splitlines(keepends=True):
+    for raw in split_lines(text[offset:]):
         content = raw.rstrip("\r\n")
         lines.append(_Line(pos, pos + len(content), content))
         pos += len(raw)
     return lines
 
 
+# An inline code span: a run of backticks, then anything up to a run of the same length.
+_CODE_SPAN = re.compile(r"(?<!`)(`+)(?!`)(.+?)(?<!`)\1(?!`)", re.DOTALL)
+# Markdown's own whitespace: a no-break space, a separator character or a control character is text.
+_SPACE = re.compile(r"[ \t\r\n]+")
+
+
 def _join(parts: list[str]) -> str:
-    return " ".join(" ".join(part.split()) for part in parts if part.strip())
+    """The lines of a block as one line, each stripped: runs of spaces and line ends become one space,
+    except inside inline code, which keeps its spaces (a line end there becomes a space, as Markdown
+    reads it)."""
+    text = "\n".join(part.strip() for part in parts if part.strip())
+    pieces: list[str] = []
+    pos = 0
+    for match in _CODE_SPAN.finditer(text):
+        pieces.append(_SPACE.sub(" ", text[pos : match.start()]))
+        pieces.append(re.sub(r"\r\n|\r|\n", " ", match.group(0)))
+        pos = match.end()
+    pieces.append(_SPACE.sub(" ", text[pos:]))
+    return "".join(pieces).strip()
 
 
 def _starts_block(line: _Line, markdown: bool) -> bool:
@@ -283,7 +301,9 @@ def _scan_list(lines: list[_Line], i: int, blocks: list[RawBlock], markdown: boo
                 # relative to the first nested line's indent.
                 if not nested[-1]:
                     nested_indent = _indent_width(line.text)
-                expanded = line.text.expandtabs(4)
+                # Tabs count as four columns in the indent only: one inside the text is the author's.
+                lead = len(line.text) - len(line.text.lstrip(" \t"))
+                expanded = line.text[:lead].expandtabs(4) + line.text[lead:]
                 nested[-1].append(expanded[min(nested_indent, _indent_width(line.text)) :].rstrip())
                 end = line.end
                 j += 1
@@ -397,6 +417,16 @@ def _same_title(a: str, b: str) -> bool:
         return " ".join(s.replace("*", "").replace("_", " ").split()).casefold()
 
     return norm(a) == norm(b)
+
+
+def _opens_with_title(source: str, fmt: str, title: str) -> bool:
+    """Whether the text's first block is a level-1 heading that reads as ``title``."""
+    body_start = split_front_matter(source)[0] if fmt == "md" else 0
+    # A heading is a line or two: the first few thousand characters hold it.
+    blocks = scan_blocks(source[: body_start + 4096], fmt in ("md", "html"), body_start)
+    if not blocks or blocks[0].kind != "heading" or blocks[0].level != 1:
+        return False
+    return _same_title(blocks[0].text, title)
 
 
 @dataclass
@@ -645,7 +675,14 @@ class StructureStage:
         for doc in docs:
             text = doc.clean_text if doc.clean_text is not None else doc.source
             known = doc.metadata.get("title")
-            title = known.strip() if isinstance(known, str) and known.strip() else None
+            # The known title becomes the clean article's heading, where it is read as body text is: it is
+            # repaired as the body is, or cleaning the clean article would repair it then.
+            known = normalized_text(known, "md").strip() if isinstance(known, str) else None
+            title = known or None
+            if title and doc.clean_text is not None and _opens_with_title(doc.source, doc.format, title):
+                # The source's first heading is the title: the clean article takes it with its fixes, or a
+                # repaired heading would no longer match the title and stand in the body beside it.
+                title = None
             structure, duplicates = build_structure(text, doc.format, title, options)
             doc.structure = structure
             doc.title = structure["title"] or None
