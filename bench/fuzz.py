@@ -22,6 +22,7 @@ if __package__ in (None, ""):
 
 import argparse
 import json
+import signal
 import subprocess
 import time
 import traceback
@@ -170,6 +171,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--fast", action="store_true", help="the trigram spin path (unspin --fast)")
     parser.add_argument("--jobs", type=int, default=1, help="shards run in parallel processes")
     args = parser.parse_args(argv)
+    # SIGTERM stops a run as Ctrl-C does (a shard, or a run started in the background, may ignore SIGINT).
+    signal.signal(signal.SIGTERM, _interrupted)
     if args.jobs > 1:
         return _sharded(args)
 
@@ -220,6 +223,11 @@ def main(argv: list[str] | None = None) -> int:
     return 1 if tally.failures else 0
 
 
+def _interrupted(signum: int, frame: object) -> None:
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # once: the results are being written
+    raise KeyboardInterrupt
+
+
 def _sharded(args: argparse.Namespace) -> int:
     """Split the examples over ``args.jobs`` processes (shard k: seed ``S*1000+k``), then merge."""
     flags = [f for f, on in (("--grammar", args.grammar), ("--fast", args.fast)) if on]
@@ -245,8 +253,15 @@ def _sharded(args: argparse.Namespace) -> int:
         )
         for k, share in enumerate(shares)
     ]
-    for child in children:
-        child.wait()
+    try:
+        for child in children:
+            child.wait()
+    except KeyboardInterrupt:  # stop the shards; each writes what it has done, and that is merged
+        for child in children:
+            if child.poll() is None:
+                child.terminate()
+        for child in children:
+            child.wait()
     for name in names:
         tally.absorb(json.loads((RESULTS / f"{name}.json").read_text(encoding="utf-8")))
     tally.write(args.results)

@@ -278,3 +278,10 @@ def test_a_tab_inside_a_nested_list_item_stays_a_tab() -> None:
     structure, _ = build_structure("Intro.\n\n- first\n    - a\tb\n", "md")
     items = structure["sections"][0]["blocks"][1]["items"]
     assert "a\tb" in items[0]
+
+
+def test_an_empty_title_in_front_matter_declares_there_is_none() -> None:
+    text = "Short first line\n\nA paragraph follows here.\n"
+    assert build_structure(text, "md", None)[0]["title"] == "Short first line"
+    assert build_structure(text, "md", "")[0]["title"] == ""
+    assert build_structure("# Heading\n\nBody text.\n", "md", "")[0]["title"] == "Heading"

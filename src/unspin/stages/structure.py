@@ -448,7 +448,8 @@ def build_structure(
     """The structure of ``text`` and the duplicate paragraphs left out of it.
 
     ``title`` is a known title (front matter, HTML metadata); without it the leading ``#`` heading or,
-    failing that, a short first line is the title.
+    failing that, a short first line is the title. An empty ``title`` declares that there is none: a
+    leading ``#`` heading is still the title, a first line is not.
     """
     options = options or default_options()
     body_start = split_front_matter(text)[0] if fmt == "md" else 0
@@ -463,7 +464,9 @@ def build_structure(
             blocks = blocks[1:]
         else:
             first.level = 2
-    elif not known_title and blocks and _is_title_line(blocks[0], options):
+    elif title is None and blocks and _is_title_line(blocks[0], options):
+        # Only when no title is known: front matter that declares an empty one (as the clean article's
+        # does when its source had none) says the first line is not one.
         known_title = blocks[0].text
         blocks = blocks[1:]
 
@@ -678,7 +681,8 @@ class StructureStage:
             # The known title becomes the clean article's heading, where it is read as body text is: it is
             # repaired as the body is, or cleaning the clean article would repair it then.
             known = normalized_text(known, "md").strip() if isinstance(known, str) else None
-            title = known or None
+            # An empty title declared in front matter stays declared ("" is not None).
+            title = known if isinstance(known, str) and (known or "title" in doc.metadata) else None
             if title and doc.clean_text is not None and _opens_with_title(doc.source, doc.format, title):
                 # The source's first heading is the title: the clean article takes it with its fixes, or a
                 # repaired heading would no longer match the title and stand in the body beside it.
