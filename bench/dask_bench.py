@@ -1,6 +1,7 @@
 """`unspin clean --executor dask`: speed-up, overhead and client memory, measured in turn on one machine.
 
     python -m bench.dask_bench speed --copies 2          # the bench corpus ×2: Dask 1 vs 2 workers, --jobs 2
+    python -m bench.dask_bench speed --core-per-worker   # Dask 1 vs 2 workers, each held to a core of its own
     python -m bench.dask_bench overhead --articles 2000    # the Dask path's own cost per article
     python -m bench.dask_bench memory --sizes 1000,10000,100000
 
@@ -10,6 +11,11 @@ counted for one process and the clusters (each cleans one article first; the tim
 the pool, whose workers start from a fork server inside the run. Chunks of 2 articles. Reported: seconds
 and articles/s per run, Dask 2 workers / 1 worker, Dask 2 workers / `--jobs 2`, and the Dask path's
 overhead per article (Dask with 1 worker minus one process, divided by the article count).
+
+With --core-per-worker only the two Dask runs are made, each worker held to one core of its own (every
+thread of its process, by affinity) and its model to one thread: the scale-out figure of a cluster, where a
+worker brings its own cores. Without it, a lone worker's model uses both cores of this machine, so a second
+worker adds little: that figure says how much one machine gains from two processes instead.
 
 memory: generated small articles, cleaned on a 2-worker LocalCluster with a fast configuration (only the
 normalize, structure and score stages: the workers' speed is not what is measured), while a thread samples
@@ -63,6 +69,17 @@ def _warm_worker(workers: int = 1) -> float:
     return time.perf_counter() - started
 
 
+def _hold_to_core(core: int) -> int:
+    """In a Dask worker, before its models load: every thread of the process on ``core`` alone, and the
+    model on one thread (threads started later inherit the affinity of the thread that starts them)."""
+    import os
+
+    os.environ["UNSPIN_MODEL_THREADS"] = "1"
+    for task in os.listdir("/proc/self/task"):
+        os.sched_setaffinity(int(task), {core})
+    return core
+
+
 def _timed_clean(inputs: Path, out: Path, settings: Settings, batch_size: int = 8) -> float:
     started = time.perf_counter()
     result = api.clean_paths([str(inputs)], out, settings, use_cache=False, batch_size=batch_size)
@@ -104,6 +121,37 @@ def speed(copies: int) -> dict[str, Any]:
         "dask_overhead_ms_per_article": round(
             1000 * (runs["dask 1 worker"] - runs["one process"]) / count, 1
         ),
+    }
+
+
+def speed_core_per_worker(copies: int) -> dict[str, Any]:
+    """Dask 1 worker against 2, each worker held to a core of its own (see the module's help)."""
+    from distributed import Client, LocalCluster
+
+    work = Path(tempfile.mkdtemp(prefix="unspin-dask-bench."))
+    inputs = work / "in"
+    count = len(_corpus(inputs, copies))
+    runs: dict[str, float] = {}
+    for workers in (1, 2):
+        with (
+            LocalCluster(n_workers=workers, threads_per_worker=1, dashboard_address=":0") as cluster,
+            Client(cluster) as client,
+        ):
+            for core, address in enumerate(sorted(client.scheduler_info()["workers"])):
+                client.run(_hold_to_core, core, workers=[address])
+            client.run(_warm_worker, workers)
+            settings = NO_GRAMMAR.with_overrides(executor="dask", scheduler=cluster.scheduler_address)
+            runs[f"dask {workers} worker{'s' if workers > 1 else ''}, a core each"] = _timed_clean(
+                inputs, work / f"dask{workers}", settings, batch_size=2
+            )
+    shutil.rmtree(work)
+    one, two = runs["dask 1 worker, a core each"], runs["dask 2 workers, a core each"]
+    return {
+        "articles": count,
+        "batch_size": 2,
+        "seconds": {k: round(v, 2) for k, v in runs.items()},
+        "articles_per_second": {k: round(count / v, 3) for k, v in runs.items()},
+        "dask_2_over_1": round(one / two, 3),
     }
 
 
@@ -207,6 +255,7 @@ def main(argv: list[str] | None = None) -> None:
     sub = parser.add_subparsers(dest="what", required=True)
     speed_args = sub.add_parser("speed")
     speed_args.add_argument("--copies", type=int, default=2)
+    speed_args.add_argument("--core-per-worker", action="store_true")
     overhead_args = sub.add_parser("overhead")
     overhead_args.add_argument("--articles", type=int, default=2000)
     memory_args = sub.add_parser("memory")
@@ -216,8 +265,12 @@ def main(argv: list[str] | None = None) -> None:
     sizes = [int(s) for s in getattr(args, "sizes", "0").split(",")]
     if args.what == "overhead":
         results = overhead(args.articles)
+    elif args.what == "memory":
+        results = memory(sizes)
+    elif args.core_per_worker:
+        results = speed_core_per_worker(args.copies)
     else:
-        results = speed(args.copies) if args.what == "speed" else memory(sizes)
+        results = speed(args.copies)
     results = {"revision": revision(), **results}
     print(json.dumps(results, indent=2))
     if args.out:
