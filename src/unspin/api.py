@@ -218,11 +218,14 @@ def clean_paths(
         _check_writable(out_dir)
     roots: dict[Path, Path] = {}
     for arg in args:
-        if Path(arg).is_dir():
+        root = Path(arg)
+        if root.is_dir():
+            resolved = root.resolve()
             for p in paths:
-                if p.resolve().is_relative_to(Path(arg).resolve()):
-                    roots.setdefault(p, Path(arg))
+                if p not in roots and p.resolve().is_relative_to(resolved):
+                    roots[p] = root
     stems = _unique_stems(paths, roots)
+    del roots  # only the stems are needed from here on
     store = ResultCache(settings) if use_cache and settings.cache else None
     cache_keys: dict[int, str] = {}
     total = len(paths)
@@ -231,7 +234,11 @@ def clean_paths(
     # A large batch's report is an overview plus a page per article, rendered by the workers.
     paged = total >= settings.report_paged_from
     overview_rows = RowStore() if paged else None
-    targets = [_targets(out_dir, stems[p], paged) for p in paths]
+
+    def targets(index: int) -> tuple[Path, ...]:
+        # Made when needed, not held: three paths per input are most of what a 100,000-article plan keeps.
+        return _targets(out_dir, stems[paths[index]], paged)
+
     read_problems: dict[int, InputProblem] = {}
 
     def consume(outcomes: list[Outcome]) -> None:
@@ -239,7 +246,7 @@ def clean_paths(
         for outcome in outcomes:
             done += 1
             path = paths[outcome.index]
-            files = targets[outcome.index]
+            files = targets(outcome.index)
             if outcome.problem is not None:
                 read_problems[outcome.index] = InputProblem(str(path), outcome.problem)
             elif not outcome.written and not all(_inside(out_dir, file) for file in files):
@@ -287,11 +294,11 @@ def clean_paths(
             if store is not None and data is not None:
                 key = store.output_key(data, path, label)
                 entry = store.get_outputs(key)
-                if entry is not None and entry["digests"] == _digests(*targets[index]):
+                if entry is not None and entry["digests"] == _digests(*targets(index)):
                     consume([Outcome(index, row=entry["row"], overview=entry.get("overview"))])
                     continue
                 cache_keys[index] = key
-            files = targets[index]
+            files = targets(index)
             if worker_writes and not all(_inside(out_dir, file) for file in files):
                 # Workers on a shared filesystem write where they are told: check before telling them.
                 consume([Outcome(index, problem=f"its output would leave {out_dir}; not written")])

@@ -249,11 +249,13 @@ def write_report(
     is an overview with one page per article (see html_pages), read one article at a time, or with
     the pages already written and their ``overview_rows`` given."""
     if overview_rows is not None or (docs is None and paged_from is not None):
-        files = document_files(out_dir)
-        if overview_rows is not None or paged_from is None or len(files) >= paged_from:
-            from unspin.emitters.html_pages import write_paged_report
+        from unspin.emitters.html_pages import write_paged_report
 
-            return write_paged_report(out_dir, files, overview_rows)
+        if overview_rows is not None:  # the pages are written: no need to list (and hold) every file
+            return write_paged_report(out_dir, (), overview_rows)
+        files = document_files(out_dir)
+        if paged_from is None or len(files) >= paged_from:
+            return write_paged_report(out_dir, files)
     path = out_dir / REPORT_NAME
     write_text_atomic(path, build_report(load_documents(out_dir) if docs is None else docs))
     return path
