@@ -280,6 +280,13 @@ def normalize_findings(doc: Document) -> list[Finding]:
     so the repaired text is looked at again and each new repair is merged with the ones it touches into
     one finding over the source, until nothing is left (``clean(clean(x)) == clean(x)``)."""
     found = _one_round(doc)
+    try:
+        return _settled(doc, found)
+    except ValueError:  # an offset that cannot be carried across: keep the first look rather than fail
+        return found
+
+
+def _settled(doc: Document, found: list[Finding]) -> list[Finding]:
     for _ in range(_MAX_ROUNDS):
         if not found:
             return found
