@@ -304,23 +304,21 @@ def _settled(doc: Document, found: list[Finding]) -> list[Finding]:
         after, after_map = apply_edits(text, _edits(again))
         forward_again = _forwarder(after_map)
         # Each new repair, as a source span (widened over the edits it touches), joins the repairs there.
-        groups: list[tuple[int, int, list[Finding]]] = []
+        # (start, end, the repairs there, whether one of them is new)
+        groups: list[tuple[int, int, list[Finding], bool]] = []
         spans = [(f.start, f.end, f, False) for f in found]
         for finding in again:
             start, end, _ = omap.span_to_source(finding.start, finding.end)
             spans.append((start, end, finding, True))
         spans.sort(key=lambda item: (item[0], item[1]))
-        merged_any: list[bool] = []
         for start, end, finding, is_new in spans:
             if groups and start <= groups[-1][1]:
-                first, last, parts = groups[-1]
-                groups[-1] = (first, max(last, end), [*parts, finding])
-                merged_any[-1] = merged_any[-1] or is_new
+                first, last, parts, changed = groups[-1]
+                groups[-1] = (first, max(last, end), [*parts, finding], changed or is_new)
             else:
-                groups.append((start, end, [finding]))
-                merged_any.append(is_new)
+                groups.append((start, end, [finding], is_new))
         settled: list[Finding] = []
-        for (start, end, parts), changed in zip(groups, merged_any, strict=True):
+        for start, end, parts, changed in groups:
             if not changed:  # repairs that only touch each other stay as they were
                 settled.extend(parts)
                 continue

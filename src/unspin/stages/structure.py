@@ -149,7 +149,7 @@ def _join(parts: list[str]) -> str:
     pos = 0
     for match in _CODE_SPAN.finditer(text):
         pieces.append(_SPACE.sub(" ", text[pos : match.start()]))
-        pieces.append(re.sub(r"\r\n|\r|\n", " ", match.group(0)))
+        pieces.append(match.group(0).replace("\n", " "))  # the parts hold no other line end
         pos = match.end()
     pieces.append(_SPACE.sub(" ", text[pos:]))
     return "".join(pieces).strip()
@@ -680,9 +680,8 @@ class StructureStage:
             known = doc.metadata.get("title")
             # The known title becomes the clean article's heading, where it is read as body text is: it is
             # repaired as the body is, or cleaning the clean article would repair it then.
-            known = normalized_text(known, "md").strip() if isinstance(known, str) else None
             # An empty title declared in front matter stays declared ("" is not None).
-            title = known if isinstance(known, str) and (known or "title" in doc.metadata) else None
+            title = normalized_text(known, "md").strip() if isinstance(known, str) else None
             if title and doc.clean_text is not None and _opens_with_title(doc.source, doc.format, title):
                 # The source's first heading is the title: the clean article takes it with its fixes, or a
                 # repaired heading would no longer match the title and stand in the body beside it.
