@@ -285,3 +285,17 @@ def test_an_empty_title_in_front_matter_declares_there_is_none() -> None:
     assert build_structure(text, "md", None)[0]["title"] == "Short first line"
     assert build_structure(text, "md", "")[0]["title"] == ""
     assert build_structure("# Heading\n\nBody text.\n", "md", "")[0]["title"] == "Heading"
+
+
+def test_code_inside_a_quote_stays_code_in_the_clean_markdown() -> None:
+    """A quote holding an indented code block was joined into one prose line, so the clean Markdown lost the
+    code's spacing and cleaning it again changed it once more (found by the fuzzer)."""
+    text = "Intro text.\n\n>     total  = 1\n>     print(total)\n\nAfter the quote.\n"
+    structure, _ = build_structure(text, "md")
+    assert _blocks(structure)[1]["text"] == "    total  = 1\n    print(total)"
+    markdown = to_markdown(structure)
+    assert ">     total  = 1\n>     print(total)" in markdown
+    assert to_markdown(build_structure(markdown, "md")[0]) == markdown
+    # A quote of prose is still one joined paragraph.
+    prose = build_structure("Intro text.\n\n> one line\n> and the next\n", "md")[0]
+    assert _blocks(prose)[1]["text"] == "one line and the next"

@@ -155,6 +155,15 @@ def _join(parts: list[str]) -> str:
     return "".join(pieces).strip()
 
 
+def _holds_code(quoted: list[str]) -> bool:
+    """Whether a quote's lines (markers removed) hold a code block: a fence, or an indented line that does
+    not continue a paragraph."""
+    return any(
+        _FENCE.match(text) or (_INDENTED.match(text) and (k == 0 or not quoted[k - 1].strip()))
+        for k, text in enumerate(quoted)
+    )
+
+
 def _starts_block(line: _Line, markdown: bool) -> bool:
     text = line.text
     return bool(
@@ -245,6 +254,15 @@ def _scan_one(lines: list[_Line], i: int, blocks: list[RawBlock], markdown: bool
                 break
             parts.append(quoted.group("text") if quoted else lines[j].text)
             j += 1
+        if markdown and _holds_code(parts):
+            # Code inside a quote is verbatim: the quote's lines are kept as they are, not joined into prose.
+            j = i
+            parts = []
+            while j < len(lines) and (quoted := _QUOTE.match(lines[j].text)):
+                parts.append(quoted.group("text"))
+                j += 1
+            blocks.append(RawBlock("quote", line.start, lines[j - 1].end, "\n".join(parts)))
+            return j
         blocks.append(RawBlock("quote", line.start, lines[j - 1].end, _join(parts)))
         return j
     if _TABLE_ROW.match(text):
@@ -636,7 +654,7 @@ def to_markdown(structure: dict[str, Any]) -> str:
                 fence = "```" if "```" not in text else "~~~~"
                 parts.append(f"{fence}{block.get('lang') or ''}\n{text}\n{fence}")
             elif kind == "quote":
-                parts.append(f"> {block['text']}")
+                parts.append("\n".join(f"> {line}" if line else ">" for line in block["text"].split("\n")))
             elif kind == "table":
                 parts.append(block["text"])
     return "\n\n".join(parts) + "\n" if parts else ""
