@@ -1,6 +1,8 @@
-"""Contextual evidence for the spin stage: one pass of the contextual model over every sentence.
+"""Contextual evidence for the spin stage: one pass of the contextual model over the document's text.
 
-Each sentence is read once with the sentence before it as context. For every eligible word this gives what
+Consecutive sentences are read together as one segment (up to ``SEGMENT_CHARS``), with the end of the
+segment before as context, so each word is read once with everything before it in its segment and no
+sentence is read twice. For every eligible word this gives what
 needs no candidate original (how probable the word is *here*, its rank among the model's expectations, how
 sure the model was about the slot, the word's surprise against its everyday frequency, how the next word
 fares after it) and, at the same time, the model's own best words for the slot and the probability there
@@ -58,6 +60,11 @@ class SentenceText:
 # A sentence longer than this (characters) is read in pieces: the model's cost and memory grow with the
 # length of what it reads at once, and a scraped page can hold a "sentence" of megabytes.
 MAX_PIECE = 400
+# Sentences are read together up to this many characters (about 130 tokens). Reading each sentence on its
+# own, with the previous one again as context, read 1.8 tokens per token of text; one segment per few
+# sentences reads about 1.1, and longer segments gain nothing, because a batch of long sequences holds a
+# full-vocabulary log-probability row per token and fewer sequences fit in it.
+SEGMENT_CHARS = 600
 
 
 def sentence_texts(nlp_doc: Any) -> list[SentenceText]:
@@ -131,8 +138,39 @@ def _context_features(run: TokenPass, first: int, last: int, word: str) -> dict[
         "n_next": following,
         "n_next_rank": math.log1p(float(run.ranks[nxt])) if nxt < len(run.ranks) else 0.0,
         "n_tokens": float(tokens),
-        "n_initial": 1.0 if first == 0 else 0.0,
     }
+
+
+def _segments(sentences: Sequence[SentenceText]) -> tuple[list[int], list[int], list[str]]:
+    """Sentences joined into segments of at most ``SEGMENT_CHARS`` (a longer sentence is a segment of its
+    own): each sentence's segment, the offset of its text in that segment, and the segments' texts."""
+    segment_of: list[int] = []
+    shift: list[int] = []
+    segments: list[str] = []
+    for sentence in sentences:
+        if segments and len(segments[-1]) + 1 + len(sentence.text) <= SEGMENT_CHARS:
+            shift.append(len(segments[-1]) + 1)
+            segments[-1] += " " + sentence.text
+        else:
+            shift.append(0)
+            segments.append(sentence.text)
+        segment_of.append(len(segments) - 1)
+    return segment_of, shift, segments
+
+
+def _tokens_between(run: TokenPass, ends: list[int], begin: int, end: int) -> tuple[int, int] | None:
+    """The first and last token of ``run`` that overlap characters ``begin`` … ``end`` of its text (a
+    token's leading space does not count), or None."""
+    first = bisect.bisect_right(ends, begin)
+    last = None
+    t = first
+    while t < len(run.offsets):
+        s = run.offsets[t][0]
+        if s + (run.text[s : s + 1] == " ") >= end:
+            break
+        last = t
+        t += 1
+    return None if last is None else (first, last)
 
 
 def word_contexts(
@@ -141,12 +179,13 @@ def word_contexts(
     words: Sequence[Any],
     candidates: Sequence[Sequence[str]],
 ) -> list[WordContext | None]:
-    """One pass per sentence; for each word (``.start``, ``.end``, ``.observed`` in source offsets) its
-    contextual evidence, or None when it lies outside the scored text. ``candidates[i]`` are words whose
-    probability at word ``i``'s slot is wanted."""
+    """One pass per segment of sentences; for each word (``.start``, ``.end``, ``.observed`` in source
+    offsets) its contextual evidence, or None when it lies outside the scored text. ``candidates[i]`` are
+    words whose probability at word ``i``'s slot is wanted."""
     starts = [s.start for s in sentences]
+    segment_of, shift, segments = _segments(sentences)
     placed: list[tuple[int, int, int] | None] = []  # (sentence, local start, local end)
-    queries: list[dict[int, list[str]]] = [{} for _ in sentences]
+    queries: list[dict[int, list[str]]] = [{} for _ in segments]
     for word, wanted in zip(words, candidates, strict=True):
         k = bisect.bisect_right(starts, word.start) - 1
         if k < 0 or word.end > sentences[k].end:
@@ -158,29 +197,29 @@ def word_contexts(
             placed.append(None)
             continue
         placed.append((k, local_start, local_end + 1))
-        queries[k].setdefault(local_start, []).extend(w for w in wanted if w)
-    items = [(sentences[k - 1].text if k else "", s.text) for k, s in enumerate(sentences)]
+        queries[segment_of[k]].setdefault(shift[k] + local_start, []).extend(w for w in wanted if w)
+    items = [(segments[j - 1] if j else "", text) for j, text in enumerate(segments)]
     runs = lm.passes(items, proposals=PROPOSALS, queries=queries)
+    token_ends = [[e for _, e in run.offsets] for run in runs]
     out: list[WordContext | None] = []
     for word, where in zip(words, placed, strict=True):
         if where is None:
             out.append(None)
             continue
         k, local_start, local_end = where
-        run = runs[k]
-        tokens = [
-            t
-            for t, (s, e) in enumerate(run.offsets)
-            if e > local_start and s + (run.text[s : s + 1] == " ") < local_end
-        ]
-        if not tokens:
+        run = runs[segment_of[k]]
+        begin, end = shift[k] + local_start, shift[k] + local_end
+        tokens = _tokens_between(run, token_ends[segment_of[k]], begin, end)
+        if tokens is None:
             out.append(None)
             continue
-        first, last = tokens[0], tokens[-1]
+        first, last = tokens
+        features = _context_features(run, first, last, word.observed)
+        features["n_initial"] = 1.0 if local_start == 0 else 0.0  # sentence-initial: less to go on
         context = WordContext(
-            _context_features(run, first, last, word.observed),
+            features,
             run.proposals.get(first, []),
-            {w: lp for (offset, w), lp in run.queried.items() if offset == local_start},
+            {w: lp for (offset, w), lp in run.queried.items() if offset == begin},
             float(run.logprobs[first]),
             k,
         )
