@@ -427,7 +427,8 @@ def rescore(rows: list[dict[str, Any]]) -> None:
         occ.p_wedged, occ.signals = judge.score(r["features"])
         occ.facts["features"] = r["features"]
         r["p_wedged"] = occ.p_wedged
-        floor = float(judge.cfg["partial_min" if r["features"].get("partial") else "wedged_min"])
+        partial = r["features"].get("partial")
+        floor = float(judge.cfg["partial_min"]) if partial else judge.wedged_min(r["features"])
         r["verdict"] = "wedged" if occ.p_wedged >= floor else "natural"
         r["safe"] = int(r["verdict"] == "wedged" and judge.safe(occ))
 

@@ -381,3 +381,24 @@ def test_a_copy_in_a_sentence_with_inline_code_is_not_judged(ctx: Context) -> No
     occurrence = next(o for o in doc.analysis["stuffing"]["occurrences"] if o["start"] == start)
     assert occurrence["verdict"] == "natural" and "code, a link or markup" in occurrence["reasons"][0]
     assert not [f for f in _stuffing(doc) if f.start == start]
+
+
+@pytest.mark.slow
+def test_the_contextual_model_weighs_every_occurrence_and_fast_runs_without_it(ctx: Context) -> None:
+    """By default each copy's sentence is read whole by the contextual model with and without it; the
+    wedged copies cost the sentence more than the natural ones. ``--fast`` judges with the trigram
+    weights alone."""
+    stuffed = _stuffed()
+    doc = _run(ctx, Document(path=None, source=stuffed), Settings(keyphrase=KEYPHRASE))
+    body = [o for o in doc.analysis["stuffing"]["occurrences"] if o["location"] != "title"]
+    gains = {o["start"]: o["features"]["ctx_gain"] for o in body if "ctx_gain" in o.get("features", {})}
+    assert len(gains) == len(body)
+    wedged = {f.start for f in _stuffing(doc)}
+    natural_gains = [g for start, g in gains.items() if start not in wedged]
+    wedged_gains = [g for start, g in gains.items() if start in wedged]
+    assert natural_gains and wedged_gains
+    assert sum(wedged_gains) / len(wedged_gains) > sum(natural_gains) / len(natural_gains) + 0.5
+    fast = _run(ctx, Document(path=None, source=stuffed), Settings(keyphrase=KEYPHRASE, fast=True))
+    occurrences = fast.analysis["stuffing"]["occurrences"]
+    assert not [o for o in occurrences if "ctx_gain" in o.get("features", {})]
+    assert len(_stuffing(fast)) == len(WEDGES)

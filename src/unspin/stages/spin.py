@@ -11,11 +11,11 @@ from typing import Any, ClassVar
 
 from unspin import rules
 from unspin.document import Applicability, Document, Finding, Fix
-from unspin.errors import DependencyError
 from unspin.lexicons import webspin
 from unspin.lexicons.phrases import words_of
 from unspin.lexicons.pps import TorturedPhrases
 from unspin.lm import TrigramLM
+from unspin.neural.resource import contextual_lm
 from unspin.pipeline import Context, register_stage
 from unspin.spin.decide import SpinDecision, decide, decide_contextual
 from unspin.spin.detector import builtin_detector
@@ -141,40 +141,16 @@ def _tortured_findings(doc: Document, lm: TrigramLM, blocked: list[tuple[int, in
 def contextual_judge(ctx: Context, engine: SpinEngine) -> Any:
     """The contextual judge, or None when the run takes the trigram path (``--fast``, or the model is not
     installed: then a warning once per process, or exit 2 with ``--require-model``)."""
-    if ctx.settings.fast:
+    lm = contextual_lm(ctx)
+    if lm is None:
         return None
-    from unspin.neural.store import ModelMissing
 
     def load() -> Any:
-        from unspin.neural.engine import ContextualLM
         from unspin.spin.judge import ContextualJudge
 
-        try:
-            lm = ctx.resource("contextual_lm", ContextualLM.load, shared=True)
-        except ModelMissing as exc:
-            if ctx.settings.require_model:
-                raise
-            warn_once(f"unspin: warning: {exc}; spin is judged by the trigram model only (--fast)")
-            return None
-        except (RuntimeError, ValueError, OSError) as exc:
-            # Files that are all there but do not load (a damaged conversion): no judge can be trusted.
-            raise DependencyError(
-                f"the contextual language model cannot be loaded ({exc}); run `unspin model install --force`"
-            ) from exc
         return ContextualJudge(lm, engine.thesaurus, engine.vectors)
 
     return ctx.resource("contextual_judge", load)
-
-
-_WARNED: set[str] = set()
-
-
-def warn_once(message: str) -> None:
-    import sys
-
-    if message not in _WARNED:
-        _WARNED.add(message)
-        print(message, file=sys.stderr)
 
 
 def clear_caches(ctx: Context) -> None:

@@ -11,9 +11,11 @@ from typing import ClassVar
 from unspin.document import Document
 from unspin.keyphrase import function_words
 from unspin.lm import TrigramLM
+from unspin.neural.resource import contextual_lm
 from unspin.pipeline import Context, register_stage
 from unspin.stages.parse import load_nlp
 from unspin.stuffing.analyse import finish, keyphrase_head, prepare
+from unspin.stuffing.contextual import removal_gains
 from unspin.stuffing.occurrences import Judge
 from unspin.stuffing.settings import thresholds
 
@@ -36,7 +38,9 @@ class StuffingStage:
         pending = [p for state in states for p in state.pending]
         parsed_without = iter(list(nlp.pipe(p.without_text for p in pending)))
         parsed_with = iter(list(nlp.pipe(p.with_text for p in pending)))
+        gains = iter(removal_gains(contextual_lm(ctx), pending))
         for state in states:
             count = len(state.pending)
             without = [next(parsed_without) for _ in range(count)]
-            finish(state, without, judge, cfg, [next(parsed_with) for _ in range(count)])
+            written = [next(parsed_with) for _ in range(count)]
+            finish(state, without, judge, cfg, written, [next(gains) for _ in range(count)])

@@ -220,9 +220,11 @@ def finish(
     judge: Judge,
     cfg: dict[str, Any],
     with_docs: list[Any] | None = None,
+    removal_gains: list[float | None] | None = None,
 ) -> None:
     """Judge the occurrences, write ``analysis["stuffing"]`` and add the findings. ``with_docs`` are the
-    parses of the pending ``with_text``s; without them the judge reads the document's own parse."""
+    parses of the pending ``with_text``s; without them the judge reads the document's own parse.
+    ``removal_gains`` are the contextual model's verdicts on taking each one out (None: trigram only)."""
     doc = state.doc
     choice = state.choice
     analysis: dict[str, Any] = {"keyphrase": choice.as_evidence()}
@@ -232,7 +234,8 @@ def finish(
     kp = tuple(choice.phrase.split())
     capitalised = _capitalised_share(state.parsed, state.occurrences)
     written = with_docs if with_docs is not None else [None] * len(state.pending)
-    for item, without_doc, with_doc in zip(state.pending, without_docs, written, strict=True):
+    gains = removal_gains if removal_gains is not None else [None] * len(state.pending)
+    for item, without_doc, with_doc, gain in zip(state.pending, without_docs, written, gains, strict=True):
         sentence = item.sentence
         with_base = 0
         if with_doc is not None:
@@ -254,6 +257,7 @@ def finish(
             without_text=item.without_text,
             capitalised_share=capitalised,
             head=state.head,
+            removal_gain=gain,
         )
         occ = item.occurrence
         # The document's own sentence (``sentence`` may be the parse of that sentence alone, offsets from 0).

@@ -176,6 +176,9 @@ class Context:
     # Document offset of the first character of ``with_sentence.doc`` (a parse of the sentence alone):
     # a token's document offset is ``token.idx + with_base``.
     with_base: int = 0
+    # ln P(sentence without it) − ln P(sentence as written) under the contextual model; None on the
+    # trigram path, where the judge uses the weights fitted without it.
+    removal_gain: float | None = None
 
     @property
     def sentence_start(self) -> int:
@@ -210,12 +213,25 @@ class Context:
         return span[0] if span is not None and len(span) else None
 
 
+# The contextual model's removal gain (``stuffing/contextual.py``): its presence selects the contextual
+# weights.
+CONTEXTUAL_FEATURE = "ctx_gain"
+
+
 class Judge:
     """Scores occurrences with the weights from ``[classify]``."""
 
     def __init__(self, cfg: dict[str, Any], lm: Any, function_words: frozenset[str]):
         self.cfg = cfg
         self.weights: dict[str, float] = {k: float(v) for k, v in cfg["weights"].items()}
+        # With the contextual model's removal gain the other features weigh differently: a second set,
+        # fitted with it (``[classify.contextual]``); the trigram path keeps the first.
+        contextual = cfg.get("contextual", {})
+        self.contextual_bias = float(contextual.get("bias", cfg["bias"]))
+        self.contextual_wedged_min = float(contextual.get("wedged_min", cfg["wedged_min"]))
+        self.contextual_weights: dict[str, float] = {
+            k: float(v) for k, v in contextual.get("weights", cfg["weights"]).items()
+        }
         self.lm = lm
         self.function_words = function_words
         rel = cfg["relations"]
@@ -232,12 +248,14 @@ class Judge:
         self._parse(ctx, features, reasons)
         self._fluency(ctx, features, reasons)
         self._gate_position_lm(ctx, features, reasons)
+        if ctx.removal_gain is not None:
+            self._contextual(ctx.removal_gain, features, reasons)
         if "partial" in occ.facts:
             features["partial"] = 1.0
         occ.p_wedged, signals = self.score(features)
         occ.signals = signals
         occ.facts["features"] = {k: round(v, 3) for k, v in features.items()}
-        occ.verdict = "wedged" if occ.p_wedged >= float(self.cfg["wedged_min"]) else "natural"
+        occ.verdict = "wedged" if occ.p_wedged >= self.wedged_min(features) else "natural"
         # Reasons in the order of their weight, in the direction of the verdict first.
         sign = 1.0 if occ.verdict == "wedged" else -1.0
         ordered = sorted(signals, key=lambda k: -sign * signals[k])
@@ -245,10 +263,27 @@ class Judge:
 
     def score(self, features: dict[str, float]) -> tuple[float, dict[str, float]]:
         """p(wedged) and the non-zero signals (weight × feature) of a feature set."""
-        signals = {k: v * self.weights.get(k, 0.0) for k, v in features.items() if v}
+        contextual = CONTEXTUAL_FEATURE in features
+        weights = self.contextual_weights if contextual else self.weights
+        signals = {k: v * weights.get(k, 0.0) for k, v in features.items() if v}
         signals = {k: v for k, v in signals.items() if v}
-        total = float(self.cfg["bias"]) + sum(signals.values())
+        total = (self.contextual_bias if contextual else float(self.cfg["bias"])) + sum(signals.values())
         return 1.0 / (1.0 + math.exp(-total)), signals
+
+    def wedged_min(self, features: dict[str, float]) -> float:
+        """The p(wedged) from which an occurrence is wedged, for the weight set that scored it."""
+        if CONTEXTUAL_FEATURE in features:
+            return self.contextual_wedged_min
+        return float(self.cfg["wedged_min"])
+
+    @staticmethod
+    def _contextual(gain: float, features: dict[str, float], reasons: dict[str, str]) -> None:
+        """The contextual model's verdict on taking the occurrence out: the whole sentence's log-probability
+        without it minus as written, in tens of nats (clipped), so it weighs like the other features."""
+        features[CONTEXTUAL_FEATURE] = max(-3.0, min(3.0, gain / 10.0))
+        reasons[CONTEXTUAL_FEATURE] = (
+            f"taking it out changes the sentence's log-probability by {gain:+.1f} nats (contextual model)"
+        )
 
     def safe(self, occ: Occurrence, broken_only: bool = False) -> bool:
         """A removal is safe when the verdict is very confident (``safe_alone``), or confident and backed by
