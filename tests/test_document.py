@@ -57,6 +57,30 @@ def test_select_fixes_respects_applicability():
     assert len(select_fixes(findings, Applicability.UNSAFE)) == 2
 
 
+def test_a_removal_wins_over_the_fixes_it_takes_out_whole():
+    """A boilerplate line with a stray character inside: the character's repair is more confident, but
+    the line goes, and the repair is done by the removal. A removal that only overlaps a fix still loses."""
+    inside, removal = finding(10, 11, "", 1.0), finding(0, 20, "", 0.8)
+    assert select_fixes([inside, removal], Applicability.SAFE) == [removal]
+    overlapping = finding(18, 24, "x", 1.0)
+    assert select_fixes([overlapping, removal], Applicability.SAFE) == [overlapping]
+
+
+def test_a_fix_inside_an_applied_removal_counts_as_applied():
+    from unspin.config import Settings
+    from unspin.pipeline import rewrite
+
+    source = "Keep this.\nLeave\u0007 a Reply\nKeep that.\n"
+    doc = Document(path=None, source=source)
+    start = source.index("Leave")
+    junk = finding(source.index("\u0007"), source.index("\u0007") + 1, "", 1.0)
+    line = finding(start, source.index("Keep that."), "", 0.8)
+    doc.findings.extend([junk, line])
+    rewrite(doc, Settings())
+    assert doc.clean_text == "Keep this.\nKeep that.\n"
+    assert junk.applied and line.applied
+
+
 def test_select_fixes_is_deterministic_on_ties():
     a, b = finding(0, 4, "first", 0.7), finding(2, 6, "second", 0.7)
     assert select_fixes([a, b], Applicability.SAFE) == select_fixes([b, a], Applicability.SAFE) == [a]

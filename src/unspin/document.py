@@ -324,7 +324,11 @@ def apply_edits(source: str, edits: list[Edit]) -> tuple[str, OffsetMap]:
 
 def select_fixes(findings: list[Finding], minimum: Applicability) -> list[Finding]:
     """Pick the findings whose fixes will be applied: at or above ``minimum``, non-overlapping,
-    highest confidence first (ties: earlier span, then rule code, so the choice is deterministic)."""
+    highest confidence first (ties: earlier span, then rule code, so the choice is deterministic).
+
+    A removal wins over the fixes it would take out whole: a boilerplate line with a stray control
+    character or a no-break space inside is removed, instead of losing to the repair of that character
+    (which a second clean would then follow with the removal)."""
     candidates = [
         f
         for f in findings
@@ -334,15 +338,24 @@ def select_fixes(findings: list[Finding], minimum: Applicability) -> list[Findin
     ]
     candidates.sort(key=lambda f: (-f.confidence, f.fix.span.start, f.rule, f.fix.span.end))  # type: ignore[union-attr]
     chosen: list[Finding] = []
-    taken: list[Span] = []
     for finding in candidates:
         assert finding.fix is not None
         spans = [e.span for e in finding.fix.edits]
-        if any(_conflicts(s, t) for s in spans for t in taken):
-            continue
-        chosen.append(finding)
-        taken.extend(spans)
+        clashing = [c for c in chosen if any(_conflicts(s, e.span) for s in spans for e in c.fix.edits)]  # type: ignore[union-attr]
+        if not clashing:
+            chosen.append(finding)
+        elif all(subsumes(finding, c) for c in clashing):
+            chosen = [c for c in chosen if c not in clashing]
+            chosen.append(finding)
     return chosen
+
+
+def subsumes(removal: Finding, other: Finding) -> bool:
+    """Whether ``removal``'s fix deletes text that holds every edit of ``other``'s fix."""
+    if removal.fix is None or other.fix is None:
+        return False
+    deletions = [e.span for e in removal.fix.edits if not e.replacement]
+    return all(any(d.contains(e.span) and d != e.span for d in deletions) for e in other.fix.edits)
 
 
 def _conflicts(a: Span, b: Span) -> bool:

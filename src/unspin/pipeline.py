@@ -8,6 +8,7 @@ context, load lazily once per worker process and are reused for every batch.
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -15,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
 from unspin.config import Settings
-from unspin.document import Document, Edit, apply_edits, select_fixes
+from unspin.document import Document, Edit, Span, apply_edits, select_fixes
 from unspin.errors import DependencyError, UnspinError
 
 
@@ -125,11 +126,22 @@ def rewrite(doc: Document, settings: Settings) -> None:
     candidates = [f for f in doc.findings if f.fix is None or not _cuts_protected(doc, f.fix.edits)]
     chosen = select_fixes(candidates, minimum)
     edits = [edit for f in chosen for edit in f.fix.edits]  # type: ignore[union-attr]
+    done = {id(f) for f in chosen}
+    removed = sorted(e.span for f in chosen for e in f.fix.edits if not e.replacement)  # type: ignore[union-attr]
+    starts = [span.start for span in removed]
     for f in doc.findings:
-        f.applied = False
-    for f in chosen:
-        f.applied = True
+        # A fix inside a chosen removal is done by it: the text it would repair is gone.
+        f.applied = id(f) in done or (f.fix is not None and _inside_removals(f.fix.edits, removed, starts))
     doc.clean_text, doc.offset_map = apply_edits(doc.source, edits)
+
+
+def _inside_removals(edits: tuple[Edit, ...], removed: list[Span], starts: list[int]) -> bool:
+    """Whether every edit lies strictly inside one of the (sorted, non-overlapping) removed spans."""
+    for edit in edits:
+        k = bisect.bisect_right(starts, edit.start) - 1
+        if k < 0 or not removed[k].contains(edit.span) or removed[k] == edit.span:
+            return False
+    return True
 
 
 def _cuts_protected(doc: Document, edits: tuple[Edit, ...]) -> bool:
