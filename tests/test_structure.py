@@ -46,6 +46,15 @@ def test_counting_run_becomes_numbers() -> None:
     assert found[0].evidence["run_length"] == 3
 
 
+@pytest.mark.parametrize("end", ["\n", "\r\n", "\r"])
+def test_list_numbers_are_found_whatever_the_line_end(end: str) -> None:
+    """A line may end at CR alone: the number word after it starts a line too (a second clean, reading the
+    first one's LF output, found what the first missed)."""
+    text = end.join(["Steps", "", "One. Warm up.", "", "Two) Jog slowly.", "", "three. Stretch.", ""])
+    found = list_number_findings(read_text(text))
+    assert [text[f.start : f.end] for f in found] == ["One.", "Two)", "three."]
+
+
 @pytest.mark.parametrize(
     "prose",
     [

@@ -40,7 +40,9 @@ def list_number_data() -> ListNumberData:
     words = "|".join(sorted(numbers, key=len, reverse=True))
     marks = "".join(re.escape(m) for m in data["marks"])
     pattern = re.compile(
-        rf"^(?P<indent>[ \t]*)(?P<word>{words})(?P<mark>[{marks}])(?=[ \t]+\S)", re.IGNORECASE | re.MULTILINE
+        # A line starts after LF or after a CR alone (a line end in Markdown as in old Mac files).
+        rf"(?:^|(?<=\r))(?P<indent>[ \t]*)(?P<word>{words})(?P<mark>[{marks}])(?=[ \t]+\S)",
+        re.IGNORECASE | re.MULTILINE,
     )
     return ListNumberData(numbers, pattern, float(data["run_confidence"]), float(data["single_confidence"]))
 
@@ -89,10 +91,13 @@ def _runs(candidates: list[_Candidate]) -> list[list[_Candidate]]:
     return runs
 
 
+_LINE_END = re.compile(r"\r\n?|\n")
+
+
 def _previous_line(text: str, line_start: int) -> str:
     """The nearest non-blank line before ``line_start``."""
     before = text[:line_start].rstrip()
-    return before[before.rfind("\n") + 1 :] if before else ""
+    return before[max(before.rfind("\n"), before.rfind("\r")) + 1 :] if before else ""
 
 
 def _instruction_follows(doc: Document, offset: int, nlp: Any) -> bool:
@@ -103,8 +108,8 @@ def _instruction_follows(doc: Document, offset: int, nlp: Any) -> bool:
     """
     if nlp is None:
         return False
-    line_end = doc.source.find("\n", offset)
-    clause = doc.prose[offset : line_end if line_end >= 0 else len(doc.source)]
+    line_end = _LINE_END.search(doc.source, offset)
+    clause = doc.prose[offset : line_end.start() if line_end else len(doc.source)]
     clause = re.split(r"(?<=[.!?])\s", clause, maxsplit=1)[0].strip()
     if not clause or not clause[0].isalpha():
         return False
