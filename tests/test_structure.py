@@ -308,3 +308,25 @@ def test_code_inside_a_quote_stays_code_in_the_clean_markdown() -> None:
     # A quote of prose is still one joined paragraph.
     prose = build_structure("Intro text.\n\n> one line\n> and the next\n", "md")[0]
     assert _blocks(prose)[1]["text"] == "one line and the next"
+
+
+@pytest.mark.parametrize(
+    ("source", "fmt"),
+    [
+        ('---\ntitle: "Easy runs\\rfor beginners"\n---\n\nRun slowly on most days.\n', "md"),
+        ("Easy runs for beginners #\n\nRun slowly on most days and keep the pace easy.\n", "txt"),
+    ],
+)
+def test_a_title_reads_back_as_written_from_its_heading(source: str, fmt: str) -> None:
+    """A title holding a line end, or ending in " #" (a heading's closing sequence in Markdown), was written
+    as a "#" heading that read back as another title, so a second clean changed the article."""
+    from unspin.api import process, render_outputs
+
+    settings = Settings(disabled_stages=("grammar",), fast=True, cache=False)
+    first = read_text(source, fmt, Path(f"runs.{fmt}"))
+    process([first], settings)
+    md, _, data = render_outputs(first, f"runs.{fmt}")
+    assert data["title"] == "Easy runs for beginners"
+    again = read_text(md, "md", Path("runs.md"))
+    process([again], settings)
+    assert render_outputs(again, "runs.md")[0].split("\n---\n", 1)[1] == md.split("\n---\n", 1)[1]

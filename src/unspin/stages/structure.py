@@ -457,6 +457,15 @@ class Duplicate:
     first_start: int
 
 
+_CLOSING_HASHES = re.compile(r"(?:^|[ \t]+)#+[ \t]*$")
+
+
+def _as_heading_text(text: str) -> str:
+    """A line of text as it reads back once written as a ``#`` heading: without a closing run of ``#``,
+    which Markdown takes for the heading's optional closing sequence."""
+    return _CLOSING_HASHES.sub("", text.strip()).strip()
+
+
 def build_structure(
     text: str,
     fmt: str = "txt",
@@ -485,7 +494,7 @@ def build_structure(
     elif title is None and blocks and _is_title_line(blocks[0], options):
         # Only when no title is known: front matter that declares an empty one (as the clean article's
         # does when its source had none) says the first line is not one.
-        known_title = blocks[0].text
+        known_title = _as_heading_text(blocks[0].text)
         blocks = blocks[1:]
 
     sections: list[dict[str, Any]] = [{"heading": None, "level": 2, "blocks": []}]
@@ -499,7 +508,8 @@ def build_structure(
             and _is_plain_heading(block, options)
             and blocks[index + 1].kind != "heading"
         ):
-            sections.append({"heading": block.text, "level": max(2, block.level or 2), "blocks": []})
+            heading = block.text if block.kind == "heading" else _as_heading_text(block.text)
+            sections.append({"heading": heading, "level": max(2, block.level or 2), "blocks": []})
             continue
         rendered = _render_block(block, options)
         if rendered["type"] in ("paragraph", "lead_in"):
@@ -687,6 +697,15 @@ def duplicate_findings(doc: Document, duplicates: list[Duplicate]) -> list[Findi
     return found
 
 
+_LINE_BREAK = re.compile(r"[ \t]*(?:\r\n?|\n)[ \t]*")
+
+
+def _one_line(title: str) -> str:
+    """A front-matter title as its ``#`` heading in the clean article reads back: one line (the title may
+    hold an escaped line end, which would cut the heading in two)."""
+    return _as_heading_text(_LINE_BREAK.sub(" ", title))
+
+
 @register_stage
 class StructureStage:
     name: ClassVar[str] = "structure"
@@ -699,7 +718,7 @@ class StructureStage:
             # The known title becomes the clean article's heading, where it is read as body text is: it is
             # repaired as the body is, or cleaning the clean article would repair it then.
             # An empty title declared in front matter stays declared ("" is not None).
-            title = normalized_text(known, "md").strip() if isinstance(known, str) else None
+            title = _one_line(normalized_text(known, "md")) if isinstance(known, str) else None
             if title and doc.clean_text is not None and _opens_with_title(doc.source, doc.format, title):
                 # The source's first heading is the title: the clean article takes it with its fixes, or a
                 # repaired heading would no longer match the title and stand in the body beside it.
