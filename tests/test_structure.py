@@ -330,3 +330,11 @@ def test_a_title_reads_back_as_written_from_its_heading(source: str, fmt: str) -
     again = read_text(md, "md", Path("runs.md"))
     process([again], settings)
     assert render_outputs(again, "runs.md")[0].split("\n---\n", 1)[1] == md.split("\n---\n", 1)[1]
+
+
+def test_a_list_item_whose_text_starts_with_a_no_break_space_stays_an_item() -> None:
+    """Markdown starts an item's text at its first character that is not a space or a tab; a no-break
+    space there was refused, and the item was joined to the one before it as " - \xa0…"."""
+    structure, _ = build_structure("Intro.\n\n- first\n  - \t\xa0second\n", "md")
+    assert _blocks(structure)[1]["items"] == ["first\n- \t\xa0second"]
+    assert to_markdown(structure).endswith("- first\n  - \t\xa0second\n")

@@ -55,8 +55,10 @@ _FENCE = re.compile(r"^(?P<indent> {0,3})(?P<fence>`{3,}|~{3,})[ \t]*(?P<lang>[^
 _ATX = re.compile(r"^ {0,3}(?P<hashes>#{1,6})(?:[ \t]+(?P<text>.*?))?(?:[ \t]+#+)?[ \t]*$")
 _SETEXT = re.compile(r"^ {0,3}(?P<under>=+|-+)[ \t]*$")
 _RULE = re.compile(r"^ {0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$")
-_ORDERED = re.compile(r"^(?P<indent>[ \t]*)(?P<number>\d{1,3})[.)][ \t]+(?P<text>\S.*)$")
-_BULLET = re.compile(r"^(?P<indent>[ \t]*)[-*+•–][ \t]+(?P<text>\S.*)$")
+# An item's text starts at its first character that is not a space or a tab, as in Markdown: a no-break
+# space or another Unicode space is text there (``\S`` would refuse it and join the item to the one before).
+_ORDERED = re.compile(r"^(?P<indent>[ \t]*)(?P<number>\d{1,3})[.)][ \t]+(?P<text>[^ \t].*)$")
+_BULLET = re.compile(r"^(?P<indent>[ \t]*)[-*+•–][ \t]+(?P<text>[^ \t].*)$")
 _QUOTE = re.compile(r"^ {0,3}>[ \t]?(?P<text>.*)$")
 _TABLE_ROW = re.compile(r"^ {0,3}\|.*\|[ \t]*$")
 _HTML_BLOCK = re.compile(r"^ {0,3}<(?:!--|/?[A-Za-z][\w-]*(?:\s|/?>|$))")
