@@ -4,7 +4,8 @@ A copy wedged into a sentence costs the model twice: the keyphrase is improbable
 words after it no longer follow. A copy the sentence needs is probable where it stands, and taking it out
 leaves the words after it stranded. The trigram features see two words on each side of the joins; the
 contextual model reads the whole sentence. Measured on the tune split (article-grouped cross-validation,
-both wedgers): precision at recall 0.95 rose from 0.877 to 0.930 with this one feature.
+both wedgers): precision at recall 0.95 was 0.901 with the trigram weights' features, 0.923 with this one
+added, and 0.957 for every feature the judge computes with it (the shipped ``[classify.contextual]``).
 """
 
 from __future__ import annotations
