@@ -345,7 +345,8 @@ def select_fixes(findings: list[Finding], minimum: Applicability) -> list[Findin
         if not clashing:
             chosen.append(finding)
         elif all(subsumes(finding, c) for c in clashing):
-            chosen = [c for c in chosen if c not in clashing]
+            gone = {id(c) for c in clashing}
+            chosen = [c for c in chosen if id(c) not in gone]
             chosen.append(finding)
     return chosen
 
@@ -355,7 +356,13 @@ def subsumes(removal: Finding, other: Finding) -> bool:
     if removal.fix is None or other.fix is None:
         return False
     deletions = [e.span for e in removal.fix.edits if not e.replacement]
-    return all(any(d.contains(e.span) and d != e.span for d in deletions) for e in other.fix.edits)
+    return all(any(deletes(d, e.span) for d in deletions) for e in other.fix.edits)
+
+
+def deletes(deletion: Span, span: Span) -> bool:
+    """Whether deleting ``deletion`` takes out ``span`` with other text around it (the same span is a
+    rival edit, not one the deletion makes moot)."""
+    return deletion.contains(span) and deletion != span
 
 
 def _conflicts(a: Span, b: Span) -> bool:

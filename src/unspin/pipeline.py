@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
 from unspin.config import Settings
-from unspin.document import Document, Edit, Span, apply_edits, select_fixes
+from unspin.document import Document, Edit, Span, apply_edits, deletes, select_fixes
 from unspin.errors import DependencyError, UnspinError
 
 
@@ -139,7 +139,7 @@ def _inside_removals(edits: tuple[Edit, ...], removed: list[Span], starts: list[
     """Whether every edit lies strictly inside one of the (sorted, non-overlapping) removed spans."""
     for edit in edits:
         k = bisect.bisect_right(starts, edit.start) - 1
-        if k < 0 or not removed[k].contains(edit.span) or removed[k] == edit.span:
+        if k < 0 or not deletes(removed[k], edit.span):
             return False
     return True
 
