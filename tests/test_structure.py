@@ -338,3 +338,23 @@ def test_a_list_item_whose_text_starts_with_a_no_break_space_stays_an_item() -> 
     structure, _ = build_structure("Intro.\n\n- first\n  - \t\xa0second\n", "md")
     assert _blocks(structure)[1]["items"] == ["first\n- \t\xa0second"]
     assert to_markdown(structure).endswith("- first\n  - \t\xa0second\n")
+
+
+@pytest.mark.parametrize("line_end", ["\n", "\r"])
+def test_a_markdown_table_goes_on_to_the_first_blank_line(line_end: str) -> None:
+    """After a Markdown table's delimiter row every line up to a blank line or another block is a row,
+    pipes at its ends or not (a CR had cut a row in two): the table was cut there and its last rows were
+    joined into a paragraph, which a second clean read differently (found by the fuzzer)."""
+    rows = ["| a | b |", "|---|---|", "| one", "two | x |", "| three | y |"]
+    text = "Intro text.\n\n" + line_end.join(rows) + "\n\nAfter the table.\n"
+    structure, _ = build_structure(text, "md")
+    blocks = _blocks(structure)
+    assert [b["type"] for b in blocks] == ["paragraph", "table", "paragraph"]
+    assert blocks[1]["text"] == "\n".join(rows)
+    markdown = to_markdown(structure)
+    assert to_markdown(build_structure(markdown, "md")[0]) == markdown
+    # Another block ends the table; outside Markdown, only pipe rows are a table.
+    listed = _blocks(build_structure("| a | b |\n|---|---|\n| 1 | 2 |\n- item\n", "md")[0])
+    assert [b["type"] for b in listed] == ["table", "bullet_list"]
+    plain = _blocks(build_structure("| a | b |\n|---|---|\nwords | x |\n", "txt")[0])
+    assert [b["type"] for b in plain] == ["table", "paragraph"]

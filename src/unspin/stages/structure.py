@@ -61,6 +61,7 @@ _ORDERED = re.compile(r"^(?P<indent>[ \t]*)(?P<number>\d{1,3})[.)][ \t]+(?P<text
 _BULLET = re.compile(r"^(?P<indent>[ \t]*)[-*+•–][ \t]+(?P<text>[^ \t].*)$")
 _QUOTE = re.compile(r"^ {0,3}>[ \t]?(?P<text>.*)$")
 _TABLE_ROW = re.compile(r"^ {0,3}\|.*\|[ \t]*$")
+_TABLE_DELIMITER = re.compile(r"^ {0,3}\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)*\|?[ \t]*$")
 _HTML_BLOCK = re.compile(r"^ {0,3}<(?:!--|/?[A-Za-z][\w-]*(?:\s|/?>|$))")
 _INDENTED = re.compile(r"^(?: {4}|\t)")
 
@@ -272,6 +273,16 @@ def _scan_one(lines: list[_Line], i: int, blocks: list[RawBlock], markdown: bool
         while j < len(lines) and _TABLE_ROW.match(lines[j].text):
             j += 1
         if j - i >= 2:
+            if markdown and _TABLE_DELIMITER.match(lines[i + 1].text):
+                # A Markdown table's rows go on to the first blank line or the start of another block,
+                # with or without pipes at their ends, as the Markdown reader (and GitHub) read them.
+                while (
+                    j < len(lines)
+                    and not lines[j].blank
+                    and not _starts_block(lines[j], markdown)
+                    and not _INDENTED.match(lines[j].text)
+                ):
+                    j += 1
             rows = [lines[k].text.strip() for k in range(i, j)]
             blocks.append(RawBlock("table", line.start, lines[j - 1].end, "\n".join(rows), lines=j - i))
             return j
