@@ -33,6 +33,7 @@ def _worker_plugin(per_host: dict[str, int]) -> Any:
         def setup(self, worker: Any) -> None:
             share_cores(per_host.get(_host(worker.address), 1))
             _keep_freed_memory()
+            _stop_profiler(worker)
 
         def teardown(self, worker: Any) -> None:
             close_worker_context()
@@ -107,6 +108,16 @@ def _keep_freed_memory() -> None:
     m_trim_threshold, m_mmap_threshold = -1, -3
     mallopt(m_mmap_threshold, 32 * 2**20)
     mallopt(m_trim_threshold, 64 * 2**20)
+
+
+def _stop_profiler(worker: Any) -> None:
+    """Stop the worker's statistical profiler for the dashboard: every 10 ms it takes the GIL to walk the
+    stack of the thread running a chunk, which slows unspin's Python-heavy stages (measured in
+    bench/dask_bench.py). Nothing else needs it."""
+    for name in ("profile", "profile-cycle"):
+        callback = worker.periodic_callbacks.pop(name, None)
+        if callback is not None:
+            callback.stop()
 
 
 def _host(address: str) -> str:
