@@ -3,7 +3,7 @@
     python -m bench.dask_bench speed --copies 2          # the bench corpus ×2: Dask 1 vs 2 workers, --jobs 2
     python -m bench.dask_bench speed --core-per-worker   # Dask 1 vs 2 workers, each held to a core of its own
     python -m bench.dask_bench overhead --articles 2000    # the Dask path's own cost per article
-    python -m bench.dask_bench memory --sizes 1000,10000,100000
+    python -m bench.dask_bench memory --sizes 1000,10000,100000 [--external]
 
 speed: the same corpus through `clean_paths` (grammar off) with, in turn, one process (SerialExecutor),
 a Dask LocalCluster of 1 worker, of 2 workers, and the local pool of 2 processes. Model loading is not
@@ -215,12 +215,16 @@ class _RssSampler(threading.Thread):
             time.sleep(0.05)
 
 
-def memory(sizes: list[int]) -> dict[str, Any]:
+def memory(sizes: list[int], external: bool = False) -> dict[str, Any]:
     from distributed import Client, LocalCluster
+    from distributed.deploy.subprocess import SubprocessCluster
 
     rows = []
+    # A LocalCluster's scheduler lives in the client's process, as with `--executor dask` and no address;
+    # with `external` the scheduler has a process of its own, as a cluster joined with `--scheduler` does.
+    make = SubprocessCluster if external else LocalCluster
     with (
-        LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=":0") as cluster,
+        make(n_workers=2, threads_per_worker=1, dashboard_address=":0") as cluster,
         Client(cluster),
     ):
         settings = FAST.with_overrides(executor="dask", scheduler=cluster.scheduler_address)
@@ -245,7 +249,11 @@ def memory(sizes: list[int]) -> dict[str, Any]:
             )
             print(json.dumps(rows[-1]), flush=True)
             shutil.rmtree(work)
-    return {"configuration": "stages normalize, structure, score; batch 64; 2 workers", "runs": rows}
+    scheduler = "in its own process" if external else "in the client's process (LocalCluster)"
+    return {
+        "configuration": f"stages normalize, structure, score; batch 64; 2 workers; scheduler {scheduler}",
+        "runs": rows,
+    }
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -260,13 +268,14 @@ def main(argv: list[str] | None = None) -> None:
     overhead_args.add_argument("--articles", type=int, default=2000)
     memory_args = sub.add_parser("memory")
     memory_args.add_argument("--sizes", default="1000,10000,100000")
+    memory_args.add_argument("--external", action="store_true", help="scheduler in a process of its own")
     parser.add_argument("--out", type=Path, help="Write the results here (JSON).")
     args = parser.parse_args(argv)
     sizes = [int(s) for s in getattr(args, "sizes", "0").split(",")]
     if args.what == "overhead":
         results = overhead(args.articles)
     elif args.what == "memory":
-        results = memory(sizes)
+        results = memory(sizes, args.external)
     elif args.core_per_worker:
         results = speed_core_per_worker(args.copies)
     else:

@@ -16,10 +16,11 @@ import json
 import os
 import sys
 import tempfile
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 from unspin import __version__
 from unspin.batch_rows import RowStore
@@ -52,7 +53,7 @@ class BatchResult:
 
 
 # The files a batch result lists by name; past that it only counts them (bounded memory).
-_LISTED_OUTPUTS = 10_000
+_LISTED_OUTPUTS = 1_000
 
 
 # --------------------------------------------------------------------------------------------- inputs
@@ -63,19 +64,64 @@ def _matches(path: Path, patterns: Iterable[str]) -> bool:
     return any(fnmatch.fnmatch(path.name, p) or fnmatch.fnmatch(text, p) for p in patterns)
 
 
-def collect_inputs(args: Iterable[str], settings: Settings) -> tuple[list[Path], list[InputProblem]]:
+class InputPaths(Sequence[Path]):
+    """Article paths in plan order, kept as strings: a 100,000-file batch would otherwise hold as many
+    ``Path`` objects (about a kilobyte each with their cached parts) for the whole run."""
+
+    def __init__(self) -> None:
+        self._paths: list[str] = []
+        self._seen: set[str] | None = set()
+
+    def add(self, path: str) -> None:
+        """Add a path unless it names a file already added (by its resolved form)."""
+        assert self._seen is not None, "the list is complete"
+        key = os.path.realpath(path)
+        if key not in self._seen:
+            self._seen.add(key)
+            self._paths.append(path)
+
+    def complete(self) -> InputPaths:
+        self._seen = None  # only needed while the list is made
+        return self
+
+    def __len__(self) -> int:
+        return len(self._paths)
+
+    @overload
+    def __getitem__(self, index: int) -> Path: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[Path]: ...
+    def __getitem__(self, index: int | slice) -> Path | list[Path]:
+        if isinstance(index, slice):
+            return [Path(p) for p in self._paths[index]]
+        return Path(self._paths[index])
+
+    def text(self, index: int) -> str:
+        return self._paths[index]
+
+
+def _walk(folder: Path, settings: Settings) -> list[str]:
+    """The articles under ``folder`` in the order of ``sorted(folder.rglob("*"))`` (by path parts; a NUL
+    for the separator sorts the same way), as strings, one ``Path`` alive at a time."""
+    found: list[str] = []
+    for p in folder.rglob("*"):
+        rel = p.relative_to(folder)
+        if (
+            p.is_file()
+            and _matches(p, settings.include)
+            and not _matches(rel, settings.exclude)
+            and not any(part.startswith(".") for part in rel.parts)
+        ):
+            found.append(str(p))
+    found.sort(key=lambda text: text.replace(os.sep, "\0"))
+    return found
+
+
+def collect_inputs(args: Iterable[str], settings: Settings) -> tuple[InputPaths, list[InputProblem]]:
     """Files named directly are taken as they are (an unsupported type is an error); folders are walked
     for files matching ``include`` and not ``exclude``; glob patterns are expanded."""
-    paths: list[Path] = []
+    paths = InputPaths()
     problems: list[InputProblem] = []
-    seen: set[Path] = set()
-
-    def add(path: Path) -> None:
-        key = path.resolve()
-        if key not in seen:
-            seen.add(key)
-            paths.append(path)
-
     for arg in args:
         if any(ch in arg for ch in "*?[") and not Path(arg).exists():
             matched = sorted(Path(p) for p in glob.glob(arg, recursive=True))
@@ -83,27 +129,20 @@ def collect_inputs(args: Iterable[str], settings: Settings) -> tuple[list[Path],
             if not files:
                 problems.append(InputProblem(arg, "no articles match this pattern"))
             for p in files:
-                add(p)
+                paths.add(str(p))
             continue
         path = Path(arg)
         if not path.exists():
             problems.append(InputProblem(arg, "no such file or directory"))
         elif path.is_dir():
-            found = [
-                p
-                for p in sorted(path.rglob("*"))
-                if p.is_file()
-                and _matches(p, settings.include)
-                and not _matches(p.relative_to(path), settings.exclude)
-                and not any(part.startswith(".") for part in p.relative_to(path).parts)
-            ]
+            found = _walk(path, settings)
             if not found:
                 problems.append(InputProblem(arg, "directory contains no articles (.txt, .md, .html)"))
-            for p in found:
-                add(p)
+            for text in found:
+                paths.add(text)
         else:
-            add(path)
-    return paths, problems
+            paths.add(str(path))
+    return paths.complete(), problems
 
 
 # ------------------------------------------------------------------------------------------ processing
@@ -168,9 +207,8 @@ def summary_row(data: dict[str, Any], outputs: dict[str, str]) -> dict[str, Any]
     }
 
 
-def output_stem(path: Path, roots: dict[Path, Path]) -> Path:
+def output_stem(path: Path, root: Path | None) -> Path:
     """Where a file's outputs go, relative to the output folder: folder inputs keep their sub-folders."""
-    root = roots.get(path)
     rel = path.relative_to(root) if root else Path(path.name)
     return rel.with_suffix("")
 
@@ -216,16 +254,7 @@ def clean_paths(
         # Find out now, not after the first chunk has been processed, that nothing can run or be written.
         require_components(settings)
         _check_writable(out_dir)
-    roots: dict[Path, Path] = {}
-    for arg in args:
-        root = Path(arg)
-        if root.is_dir():
-            resolved = root.resolve()
-            for p in paths:
-                if p not in roots and p.resolve().is_relative_to(resolved):
-                    roots[p] = root
-    stems = _unique_stems(paths, roots)
-    del roots  # only the stems are needed from here on
+    stems = _output_stems(paths, args)
     store = ResultCache(settings) if use_cache and settings.cache else None
     cache_keys: dict[int, str] = {}
     total = len(paths)
@@ -237,7 +266,7 @@ def clean_paths(
 
     def targets(index: int) -> tuple[Path, ...]:
         # Made when needed, not held: three paths per input are most of what a 100,000-article plan keeps.
-        return _targets(out_dir, stems[paths[index]], paged)
+        return _targets(out_dir, Path(stems[index]), paged)
 
     read_problems: dict[int, InputProblem] = {}
 
@@ -425,15 +454,22 @@ class _languagetool_for_batch:
             self.server.stop()
 
 
-def _unique_stems(paths: list[Path], roots: dict[Path, Path]) -> dict[Path, Path]:
-    """Output stems per input; two inputs that would share one (x.txt and x.md) keep their suffix."""
-    stems = {p: output_stem(p, roots) for p in paths}
-    seen: dict[Path, int] = {}
-    for stem in stems.values():
-        seen[stem] = seen.get(stem, 0) + 1
-    for p, stem in stems.items():
-        if seen[stem] > 1:
-            stems[p] = stem.with_name(p.name)
+def _output_stems(paths: InputPaths, args: Iterable[str]) -> list[str]:
+    """Each input's output stem (see :func:`output_stem`; a file inside a folder argument is placed by the
+    first such folder); two inputs that would share one (x.txt and x.md) keep their suffix."""
+    folders = [(Path(arg), Path(arg).resolve()) for arg in args if Path(arg).is_dir()]
+    stems: list[str] = []
+    for index in range(len(paths)):
+        path = paths[index]
+        root = None
+        if folders:
+            resolved = path.resolve()
+            root = next((folder for folder, real in folders if resolved.is_relative_to(real)), None)
+        stems.append(output_stem(path, root).as_posix())
+    shared = Counter(stems)
+    for index, stem in enumerate(stems):
+        if shared[stem] > 1:
+            stems[index] = Path(stem).with_name(paths[index].name).as_posix()
     return stems
 
 
@@ -441,7 +477,7 @@ def write_batch_report(
     out_dir: Path,
     result: BatchResult,
     paged_from: int | None = None,
-    overview_rows: Iterable[list[Any]] | None = None,
+    overview_rows: Sequence[list[Any]] | None = None,
 ) -> None:
     """``report.json`` (every file's scores and counts) and ``report.html`` (the editor's page).
 

@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from unspin.emitters.atomic import write_text_atomic
+from unspin.batch_rows import RowStore
+from unspin.emitters.atomic import open_atomic, write_text_atomic
 from unspin.emitters.html_report import (
     _PLACEHOLDER,
     REPORT_NAME,
@@ -76,6 +77,23 @@ def article_rows(out_dir: Path, json_files: Iterable[Path]) -> Iterable[list[Any
         yield overview_row(doc, page)
 
 
+def write_paged_report(
+    out_dir: Path, json_files: Iterable[Path], rows: Sequence[list[Any]] | None = None
+) -> Path:
+    """The overview, and each article's page unless the batch's workers wrote them (then ``rows``, read
+    back one at a time: a row store on disk keeps a large batch's rows out of memory)."""
+    if rows is None:
+        store = RowStore()
+        for position, row in enumerate(article_rows(out_dir, json_files)):
+            store.add(position, row)
+        rows = store
+    path = out_dir / REPORT_NAME
+    with open_atomic(path) as handle:
+        for piece in overview_pieces(rows):
+            handle.write(piece)
+    return path
+
+
 def _worst_first(row: list[Any]) -> tuple[float, float, str]:
     before, after = row[5], row[6]  # the first score column is "overall"
     return (
@@ -85,12 +103,27 @@ def _worst_first(row: list[Any]) -> tuple[float, float, str]:
     )
 
 
-def build_overview(rows: list[list[Any]]) -> str:
+def build_overview(rows: Sequence[list[Any]]) -> str:
     """The overview page for rows made by :func:`article_rows`."""
+    return "".join(overview_pieces(rows))
+
+
+def overview_pieces(rows: Sequence[list[Any]]) -> Iterator[str]:
+    """The overview page in pieces, with the rows worst first, each read from ``rows`` when it is written:
+    only the sort keys and the score columns of every row are held at once."""
     scores = report_config()["scores"]
-    rows = sorted(rows, key=_worst_first)
-    before = [r[5] for r in rows if r[5] is not None]
-    after = [r[6] for r in rows if r[6] is not None]
+    order = sorted(range(len(rows)), key=lambda i: _worst_first(rows[i]))
+    before: list[float] = []
+    after: list[float] = []
+    findings = applied = 0
+    for i in order:  # worst first, as the sums were always taken
+        row = rows[i]
+        if row[5] is not None:
+            before.append(row[5])
+        if row[6] is not None:
+            after.append(row[6])
+        findings += row[3]
+        applied += row[4]
     mean_before = sum(before) / len(before) if before else None
     mean_after = sum(after) / len(after) if after else None
     columns = [{"label": "Article", "kind": "text"}]
@@ -100,25 +133,35 @@ def build_overview(rows: list[list[Any]]) -> str:
         "columns": columns,
         "page_size": int(report_config()["pages"]["rows"]),
         "pages": PAGES_DIR,
-        "rows": rows,
+        "rows": [],
     }
-    values = {
+    empty = script_json(payload)
+    assert empty.endswith("[]}")  # "rows" is the payload's last key: its list goes in before "]}"
+
+    def data() -> Iterator[str]:
+        # The same text as script_json(payload) with the rows in it: its escapes are per character.
+        yield empty[:-2]
+        for n, i in enumerate(order):
+            yield ("," if n else "") + script_json(rows[i])
+        yield "]}"
+
+    values: dict[str, str | Callable[[], Iterator[str]]] = {
         **page_head("overview.js", len(rows)),
         "articles": str(len(rows)),
         "mean": _score_change(mean_before, mean_after),
-        "findings": str(sum(r[3] for r in rows)),
-        "applied": str(sum(r[4] for r in rows)),
+        "findings": str(findings),
+        "applied": str(applied),
         "chart": _histogram(before, after),
-        "data": script_json(payload),
+        "data": data,
     }
-    return _PLACEHOLDER.sub(lambda m: values[m.group(1)], _asset("overview.html"))
-
-
-def write_paged_report(
-    out_dir: Path, json_files: Iterable[Path], rows: Iterable[list[Any]] | None = None
-) -> Path:
-    """The overview, and each article's page unless the batch's workers wrote them (then ``rows``)."""
-    rows = list(article_rows(out_dir, json_files) if rows is None else rows)
-    path = out_dir / REPORT_NAME
-    write_text_atomic(path, build_overview(rows))
-    return path
+    template = _asset("overview.html")
+    at = 0
+    for match in _PLACEHOLDER.finditer(template):
+        yield template[at : match.start()]
+        value = values[match.group(1)]
+        if isinstance(value, str):
+            yield value
+        else:
+            yield from value()
+        at = match.end()
+    yield template[at:]

@@ -242,7 +242,7 @@ def write_report(
     *,
     docs: list[dict[str, Any]] | None = None,
     paged_from: int | None = None,
-    overview_rows: Iterable[list[Any]] | None = None,
+    overview_rows: Sequence[list[Any]] | None = None,
 ) -> Path:
     """Rebuild ``out_dir/report.html`` (atomically) from the JSON documents in ``out_dir``, or from
     ``docs`` when the caller has already loaded them. From ``paged_from`` article files on, the report
