@@ -132,6 +132,9 @@ def test_worker_killed_mid_run_costs_a_retry_not_an_output(
             use_cache=False,
         )
         killer.join()
+        # Every worker, the nanny's replacement included, runs without the statistical profiler.
+        profiling = observer.run(lambda dask_worker: "profile" in dask_worker.periodic_callbacks)
+    assert profiling and not any(profiling.values()), profiling
     assert killed, "no worker was busy to be killed"
     written = tree(tmp_path / "out")
     pages = {name: data for name, data in written.items() if name.startswith("report-pages/")}

@@ -96,9 +96,6 @@ class InputPaths(Sequence[Path]):
             return [Path(p) for p in self._paths[index]]
         return Path(self._paths[index])
 
-    def text(self, index: int) -> str:
-        return self._paths[index]
-
 
 def _walk(folder: Path, settings: Settings) -> list[str]:
     """The articles under ``folder`` in the order of ``sorted(folder.rglob("*"))`` (by path parts; a NUL

@@ -82,11 +82,18 @@ def write_paged_report(
 ) -> Path:
     """The overview, and each article's page unless the batch's workers wrote them (then ``rows``, read
     back one at a time: a row store on disk keeps a large batch's rows out of memory)."""
-    if rows is None:
-        store = RowStore()
+    if rows is not None:
+        return _write_overview(out_dir, rows)
+    store = RowStore()
+    try:
         for position, row in enumerate(article_rows(out_dir, json_files)):
             store.add(position, row)
-        rows = store
+        return _write_overview(out_dir, store)
+    finally:
+        store.close()
+
+
+def _write_overview(out_dir: Path, rows: Sequence[list[Any]]) -> Path:
     path = out_dir / REPORT_NAME
     with open_atomic(path) as handle:
         for piece in overview_pieces(rows):
