@@ -68,21 +68,8 @@ class InputPaths(Sequence[Path]):
     """Article paths in plan order, kept as strings: a 100,000-file batch would otherwise hold as many
     ``Path`` objects (about a kilobyte each with their cached parts) for the whole run."""
 
-    def __init__(self) -> None:
-        self._paths: list[str] = []
-        self._seen: set[str] | None = set()
-
-    def add(self, path: str) -> None:
-        """Add a path unless it names a file already added (by its resolved form)."""
-        assert self._seen is not None, "the list is complete"
-        key = os.path.realpath(path)
-        if key not in self._seen:
-            self._seen.add(key)
-            self._paths.append(path)
-
-    def complete(self) -> InputPaths:
-        self._seen = None  # only needed while the list is made
-        return self
+    def __init__(self, paths: list[str]) -> None:
+        self._paths = paths
 
     def __len__(self) -> int:
         return len(self._paths)
@@ -117,8 +104,16 @@ def _walk(folder: Path, settings: Settings) -> list[str]:
 def collect_inputs(args: Iterable[str], settings: Settings) -> tuple[InputPaths, list[InputProblem]]:
     """Files named directly are taken as they are (an unsupported type is an error); folders are walked
     for files matching ``include`` and not ``exclude``; glob patterns are expanded."""
-    paths = InputPaths()
+    paths: list[str] = []
     problems: list[InputProblem] = []
+    seen: set[str] = set()
+
+    def add(path: str) -> None:
+        key = os.path.realpath(path)  # a file named twice (or through a link) is taken once
+        if key not in seen:
+            seen.add(key)
+            paths.append(path)
+
     for arg in args:
         if any(ch in arg for ch in "*?[") and not Path(arg).exists():
             matched = sorted(Path(p) for p in glob.glob(arg, recursive=True))
@@ -126,7 +121,7 @@ def collect_inputs(args: Iterable[str], settings: Settings) -> tuple[InputPaths,
             if not files:
                 problems.append(InputProblem(arg, "no articles match this pattern"))
             for p in files:
-                paths.add(str(p))
+                add(str(p))
             continue
         path = Path(arg)
         if not path.exists():
@@ -136,10 +131,10 @@ def collect_inputs(args: Iterable[str], settings: Settings) -> tuple[InputPaths,
             if not found:
                 problems.append(InputProblem(arg, "directory contains no articles (.txt, .md, .html)"))
             for text in found:
-                paths.add(text)
+                add(text)
         else:
-            paths.add(str(path))
-    return paths.complete(), problems
+            add(str(path))
+    return InputPaths(paths), problems
 
 
 # ------------------------------------------------------------------------------------------ processing

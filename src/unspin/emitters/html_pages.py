@@ -119,18 +119,17 @@ def overview_pieces(rows: Sequence[list[Any]]) -> Iterator[str]:
     """The overview page in pieces, with the rows worst first, each read from ``rows`` when it is written:
     only the sort keys and the score columns of every row are held at once."""
     scores = report_config()["scores"]
-    order = sorted(range(len(rows)), key=lambda i: _worst_first(rows[i]))
-    before: list[float] = []
-    after: list[float] = []
-    findings = applied = 0
-    for i in order:  # worst first, as the sums were always taken
-        row = rows[i]
-        if row[5] is not None:
-            before.append(row[5])
-        if row[6] is not None:
-            after.append(row[6])
-        findings += row[3]
-        applied += row[4]
+    # One read of every row for its sort key and the numbers the page's totals need; a stable sort keeps
+    # rows with equal keys in plan order.
+    entries = [(_worst_first(row), i, row[5], row[6], row[3], row[4]) for i, row in enumerate(rows)]
+    entries.sort(key=lambda entry: entry[0])
+    order = [entry[1] for entry in entries]
+    # Worst first, as the sums were always taken.
+    before: list[float] = [entry[2] for entry in entries if entry[2] is not None]
+    after: list[float] = [entry[3] for entry in entries if entry[3] is not None]
+    findings = sum(entry[4] for entry in entries)
+    applied = sum(entry[5] for entry in entries)
+    del entries
     mean_before = sum(before) / len(before) if before else None
     mean_after = sum(after) / len(after) if after else None
     columns = [{"label": "Article", "kind": "text"}]
