@@ -358,3 +358,46 @@ def test_a_markdown_table_goes_on_to_the_first_blank_line(line_end: str) -> None
     assert [b["type"] for b in listed] == ["table", "bullet_list"]
     plain = _blocks(build_structure("| a | b |\n|---|---|\nwords | x |\n", "txt")[0])
     assert [b["type"] for b in plain] == ["table", "paragraph"]
+
+
+@pytest.mark.parametrize(
+    ("line", "code"),
+    [
+        ("-     Warm up \x17 here.", "Warm up \x17 here."),  # five spaces after the marker
+        ("- \t  Warm up \x17 here.", "Warm up \x17 here."),  # a tab to column four, then two spaces
+        ("  - \t  Warm up \x17 here.", "  Warm up \x17 here."),  # the tab reaches column eight
+        ("1.      Warm up \x17 here.", " Warm up \x17 here."),
+    ],
+)
+def test_a_list_item_that_opens_with_indented_code_stays_code(line: str, code: str) -> None:
+    """Five or more columns of white space after a list marker open the item with indented code in
+    CommonMark, so the reader protects it; the structure stage wrote it back as an item of prose, which a
+    second clean then repaired (found by the fuzzer, as a nested item whose parent was boilerplate)."""
+    structure, _ = build_structure(f"Intro text.\n\n{line}\n\nAfter the list.\n", "md")
+    blocks = _blocks(structure)
+    assert [b["type"] for b in blocks][1].endswith("_list")
+    assert blocks[1]["items"] == ["    " + code]
+    markdown = to_markdown(structure)
+    assert to_markdown(build_structure(markdown, "md")[0]) == markdown
+    assert "Warm up" not in plain_text(structure)  # code, not prose
+    # Outside Markdown, or after a marker CommonMark does not know, it is an item of text.
+    variants = [(line, "txt")] + ([(line.replace("-", "•"), "md")] if "-" in line else [])
+    for text, fmt in variants:
+        assert _blocks(build_structure(text + "\n", fmt)[0])[0]["items"] == ["Warm up \x17 here."]
+
+
+def test_an_item_of_code_left_alone_when_its_parent_is_boilerplate() -> None:
+    """The fuzzer's case: the parent item is a comment-form line that boilerplate removes, and its nested
+    item "- \\t  x" (code in CommonMark) becomes a list of its own: the control character in the code is
+    not repaired, the clean Markdown keeps it as code, and cleaning that again changes nothing."""
+    source = (
+        "# Title here\n\n- Your email address will not be published.\n"
+        "  - \t  Warm up \x17 for ten minutes.\n    - Stretch before every run.\n\nSome text follows.\n"
+    )
+    first = _run(read_text(source, "md", Path("a.md")))
+    assert not [f for f in first.findings if f.applied and f.rule.startswith("NORM")]
+    clean = to_markdown(first.structure)
+    assert "\n-       Warm up \x17 for ten minutes.\n" in clean
+    second = _run(read_text(clean, "md", Path("a.md")))
+    assert not [f for f in second.findings if f.applied]
+    assert to_markdown(second.structure) == clean

@@ -308,6 +308,28 @@ def _indent_width(text: str) -> int:
     return len(text.expandtabs(4)) - len(text.expandtabs(4).lstrip(" "))
 
 
+# Only these are list markers in CommonMark; "•" and "–" are ours, for plain text.
+_COMMONMARK_MARKER = re.compile(r"^[ \t]*(?:[-*+]|\d{1,9}[.)])")
+# The item text of an item that opens with indented code, as the clean Markdown writes it back: four spaces
+# after the marker's one ("-     code"), which CommonMark reads as code again.
+CODE_ITEM_INDENT = "    "
+
+
+def _code_item_text(match: re.Match[str], text: str, markdown: bool) -> str | None:
+    """The item's text as indented code when, in Markdown, five or more columns of white space follow its
+    marker: CommonMark then opens the item with an indented code block (the content column is one past the
+    marker and the code is indented four beyond it). The code keeps its bytes past those columns."""
+    if not markdown or not _COMMONMARK_MARKER.match(text):
+        return None
+    prefix = text[: match.start("text")]
+    marker_end = len(prefix.rstrip(" \t"))
+    marker_column = len(prefix[:marker_end].expandtabs(4))
+    gap = len(prefix.expandtabs(4)) - marker_column
+    if gap < 5:
+        return None
+    return CODE_ITEM_INDENT + " " * (gap - 5) + match.group("text")
+
+
 def _scan_list(lines: list[_Line], i: int, blocks: list[RawBlock], markdown: bool) -> int:
     first = _ORDERED.match(lines[i].text)
     kind = "ordered_list" if first else "bullet_list"
@@ -316,6 +338,7 @@ def _scan_list(lines: list[_Line], i: int, blocks: list[RawBlock], markdown: boo
     # relative to the item's text column so that nesting survives into the clean article.
     items: list[list[str]] = []
     nested: list[list[str]] = []
+    code_items: list[bool] = []  # items that open with indented code: their text is taken as it stands
     start = lines[i].start
     end = lines[i].end
     j = i
@@ -341,9 +364,13 @@ def _scan_list(lines: list[_Line], i: int, blocks: list[RawBlock], markdown: boo
                 continue
         item = pattern.match(line.text)
         if item and _indent_width(line.text) < content_column:
-            items.append([item.group("text")])
+            code = _code_item_text(item, line.text, markdown)
+            items.append([code if code is not None else item.group("text")])
             nested.append([])
+            code_items.append(code is not None)
             content_column = _marker_width(item, line.text)
+            if code is not None:
+                content_column = len(line.text[: item.start("text")].rstrip(" \t").expandtabs(4)) + 1
             end = line.end
             j += 1
             continue
@@ -364,19 +391,23 @@ def _scan_list(lines: list[_Line], i: int, blocks: list[RawBlock], markdown: boo
                 if nested[-1] or _ORDERED.match(lines[k].text) or _BULLET.match(lines[k].text):
                     j = k
                     continue
+                if code_items[-1]:
+                    break
                 items[-1].append(lines[k].text)
                 end = lines[k].end
                 j = k + 1
                 continue
             break
-        if _starts_block(line, markdown) or not items:
+        if _starts_block(line, markdown) or not items or code_items[-1]:
+            # Code has no lazy continuation lines: a line less indented than the code ends the list.
             break
         # A lazy continuation line of the current item.
         items[-1].append(line.text)
         end = line.end
         j += 1
     texts = [
-        _join(parts) + "".join(f"\n{sub}" for sub in subs) for parts, subs in zip(items, nested, strict=True)
+        (parts[0] if code else _join(parts)) + "".join(f"\n{sub}" for sub in subs)
+        for parts, subs, code in zip(items, nested, code_items, strict=True)
     ]
     blocks.append(RawBlock(kind, start, end, items=texts, first_number=first_number, lines=j - i))
     return j
@@ -607,7 +638,8 @@ def _plain_nested(lines: list[str]) -> list[str]:
 
 def plain_text(structure: dict[str, Any]) -> str:
     """The article as plain text: title, then every heading, paragraph and list item, separated by
-    blank lines; ordered items keep their numbers. Code and tables are not prose and are left out."""
+    blank lines; ordered items keep their numbers. Code (an item that opens with it too) and tables are
+    not prose and are left out."""
     parts: list[str] = []
     if structure.get("title"):
         parts.append(strip_inline_markup(structure["title"]))
@@ -624,12 +656,14 @@ def plain_text(structure: dict[str, Any]) -> str:
                 first = int(block.get("start", 1))
                 for k, item in enumerate(_items(block)):
                     head, *nested = item.split("\n")
-                    parts.append(f"{first + k}. {strip_inline_markup(head)}")
+                    if not head.startswith(CODE_ITEM_INDENT):
+                        parts.append(f"{first + k}. {strip_inline_markup(head)}")
                     parts.extend(_plain_nested(nested))
             elif kind == "bullet_list":
                 for item in _items(block):
                     head, *nested = item.split("\n")
-                    parts.append(strip_inline_markup(head))
+                    if not head.startswith(CODE_ITEM_INDENT):
+                        parts.append(strip_inline_markup(head))
                     parts.extend(_plain_nested(nested))
     return "\n\n".join(p for p in parts if p.strip()) + "\n" if parts else ""
 
