@@ -401,3 +401,13 @@ def test_an_item_of_code_left_alone_when_its_parent_is_boilerplate() -> None:
     second = _run(read_text(clean, "md", Path("a.md")))
     assert not [f for f in second.findings if f.applied]
     assert to_markdown(second.structure) == clean
+
+
+def test_a_nested_item_keeps_text_that_is_not_markdown_white_space() -> None:
+    """A nested item whose only text is a line separator (U+2028, which Python strips and Markdown does
+    not) was written back as a bare marker, which Markdown reads as more text of the item above: a
+    second clean then joined it to that item (found by the fuzzer)."""
+    text = "- item text\n  - \u2028\n    - nested one\n\nAfter.\n"
+    markdown = to_markdown(build_structure(text, "md")[0])
+    assert "\n  - \u2028\n" in markdown
+    assert to_markdown(build_structure(markdown, "md")[0]) == markdown

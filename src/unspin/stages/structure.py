@@ -358,7 +358,7 @@ def _scan_list(lines: list[_Line], i: int, blocks: list[RawBlock], markdown: boo
                 # Tabs count as four columns in the indent only: one inside the text is the author's.
                 lead = len(line.text) - len(line.text.lstrip(" \t"))
                 expanded = line.text[:lead].expandtabs(4) + line.text[lead:]
-                nested[-1].append(expanded[min(nested_indent, _indent_width(line.text)) :].rstrip())
+                nested[-1].append(expanded[min(nested_indent, _indent_width(line.text)) :].rstrip(" \t"))
                 end = line.end
                 j += 1
                 continue
