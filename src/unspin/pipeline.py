@@ -49,6 +49,9 @@ class Context:
     """Per-run state shared by stages: settings, lazily loaded resources, timings."""
 
     settings: Settings
+    # A long-lived context that checks the same texts again and again (``unspin server``): stages keep
+    # what they computed for a paragraph or a sentence and reuse it when it comes back unchanged.
+    warm: bool = False
     _resources: dict[str, Any] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
     # Callbacks that release resources (e.g. stop a LanguageTool server) when the run ends.

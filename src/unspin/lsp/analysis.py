@@ -71,7 +71,7 @@ class Checker:
         if context is None or context.settings != settings:
             if context is not None:
                 context.close()
-            context = self.contexts[settings.source] = Context(settings)
+            context = self.contexts[settings.source] = Context(settings, warm=True)
         doc = read_text(text, fmt, path)
         api.process([doc], settings, context)
         label = path.name if path is not None else "untitled"

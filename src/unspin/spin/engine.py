@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import re
 from bisect import bisect_left, bisect_right
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -16,10 +17,11 @@ from unspin.spin.candidates import CandidateGenerator
 from unspin.spin.detect import SentenceSearch, SpinHit
 from unspin.spin.features import CoherenceMemo, add_candidate_features, document_lemmas, slot_features
 from unspin.spin.inflect import match_case
+from unspin.spin.memo import SearchMemo, SearchResult, sentence_key
 from unspin.spin.params import SpinParams
 from unspin.spin.scoring import SentenceScorer
 from unspin.spin.semantics import DocumentTopic, WordVectors, add_hit_topic_features, add_topic_features
-from unspin.spin.slots import doubtful_names, sentence_slots
+from unspin.spin.slots import Slot, doubtful_names, sentence_slots
 from unspin.spin.thesaurus import Thesaurus
 
 
@@ -125,15 +127,44 @@ class SpinEngine:
         """Repair-search hits over a spaCy Doc whose offsets index ``text``; ``blocked`` is never touched."""
         return self.analyse(nlp_doc, text, blocked).hits
 
-    def analyse(self, nlp_doc: Any, text: str, blocked: list[tuple[int, int]]) -> SpinAnalysis:
-        """Repair-search hits plus per-word detector evidence for every eligible word."""
+    def analyse(
+        self, nlp_doc: Any, text: str, blocked: list[tuple[int, int]], memo: SearchMemo | None = None
+    ) -> SpinAnalysis:
+        """Repair-search hits plus per-word detector evidence for every eligible word. With a ``memo``
+        (a long-lived context's), sentences searched before are not searched again."""
         with _collector_paused():
-            return self._analyse(nlp_doc, text, blocked)
+            return self._analyse(nlp_doc, text, blocked, memo)
 
-    def _analyse(self, nlp_doc: Any, text: str, blocked: list[tuple[int, int]]) -> SpinAnalysis:
+    def _search(
+        self,
+        sent: Any,
+        slots: list[Slot],
+        text: str,
+        scorer: SentenceScorer,
+        lemmas: Counter[str],
+        memo: SearchMemo | None,
+    ) -> SearchResult:
+        key = sentence_key(sent, slots) if memo is not None else ()
+        if memo is not None:
+            kept = memo.get(key, sent.start_char)
+            if kept is not None:
+                return kept
+        spans = self.generator.spans(slots, text)
+        search = SentenceSearch(slots, text, scorer, self.generator, self.params, lemmas)
+        found = search.run(spans) if spans else []
+        result = SearchResult(found, search.first_pass, search.first_pass_evidence())
+        if memo is not None:
+            memo.put(key, sent.start_char, spans, result)
+        return result
+
+    def _analyse(
+        self, nlp_doc: Any, text: str, blocked: list[tuple[int, int]], memo: SearchMemo | None
+    ) -> SpinAnalysis:
         hits: list[SpinHit] = []
         words: list[WordEvidence] = []
         lemmas = document_lemmas(nlp_doc)
+        if memo is not None:
+            memo.begin(lemmas)
         doubtful = doubtful_names(nlp_doc, self.is_common_word)
         coherence_memo = CoherenceMemo(lemmas)
         topic = DocumentTopic(self.vectors, nlp_doc)
@@ -146,18 +177,13 @@ class SpinEngine:
             features = slot_features(
                 slots, scorer, self.thesaurus, self.generator.known, _zipf, lemmas, coherence_memo
             )
-            spans = self.generator.spans(slots, text)
-            search = SentenceSearch(slots, text, scorer, self.generator, self.params, lemmas)
-            if spans:
-                found = search.run(spans)
-                for hit in found:
-                    add_hit_topic_features(hit, topic)
-                hits.extend(found)
-            add_candidate_features(
-                features, search.first_pass_evidence(), self.thesaurus, lemmas, coherence_memo
-            )
+            searched = self._search(sent, slots, text, scorer, lemmas, memo)
+            for hit in searched.hits:
+                add_hit_topic_features(hit, topic)
+            hits.extend(searched.hits)
+            add_candidate_features(features, searched.evidence, self.thesaurus, lemmas, coherence_memo)
             best: dict[int, Any] = {}
-            for scored in search.first_pass:
+            for scored in searched.first_pass:
                 for k in range(scored.span.i, scored.span.j):
                     if k not in best or scored.log_odds > best[k].log_odds:
                         best[k] = scored

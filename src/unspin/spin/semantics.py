@@ -202,17 +202,19 @@ class DocumentTopic:
             rows.append(vector)
         width = vectors.width
         self.matrix = np.array(rows, dtype=np.float32).reshape(len(rows), width)
-        self.offset_array = np.asarray(self.offsets, dtype=np.int64)
         self.total = self.matrix.sum(axis=0)
         # Running sums, so that any window's sum is one subtraction.
         self.prefix = np.vstack([np.zeros((1, width), dtype=np.float32), np.cumsum(self.matrix, axis=0)])
         self._own: dict[str, tuple[np.ndarray, list[int]]] = {}
+        self._positions: dict[str, list[int]] = {}  # each content word's positions, in order
+        for i, word in enumerate(self.words):
+            self._positions.setdefault(word, []).append(i)
 
     def _own_sum(self, word: str) -> tuple[np.ndarray, list[int]]:
         """Sum and positions of ``word``'s own occurrences (left out of every context mean)."""
         found = self._own.get(word)
         if found is None:
-            at = [i for i, w in enumerate(self.words) if w == word]
+            at = self._positions.get(word, [])
             found = self._own[word] = (self.matrix[at].sum(axis=0), at)
         return found
 
@@ -227,7 +229,7 @@ class DocumentTopic:
         own_sum, own_at = self._own_sum(own_word)
         doc_sum = self.total - own_sum
         doc = _cosine(vector, doc_sum) if len(self.words) > len(own_at) else 0.0
-        centre = int(np.searchsorted(self.offset_array, offset))
+        centre = bisect_left(self.offsets, offset)  # where np.searchsorted would put it, without numpy
         lo, hi = max(0, centre - LOCAL_WINDOW), min(len(self.words), centre + LOCAL_WINDOW)
         local_sum = self.prefix[hi] - self.prefix[lo]
         inside = own_at[bisect_left(own_at, lo) : bisect_left(own_at, hi)]
@@ -238,7 +240,8 @@ class DocumentTopic:
 
 
 def _cosine(unit: np.ndarray, other: np.ndarray) -> float:
-    norm = float(np.linalg.norm(other))
+    # The same float32 square root of the same dot product as np.linalg.norm, without its checks.
+    norm = float(np.sqrt(other.dot(other)))
     return float(unit @ other) / norm if norm > 0 else 0.0
 
 

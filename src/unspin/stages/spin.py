@@ -21,10 +21,11 @@ from unspin.spin.decide import SpinDecision, decide, decide_contextual
 from unspin.spin.detector import builtin_detector
 from unspin.spin.engine import SpinEngine, keyphrase_spans
 from unspin.spin.inflect import match_case
+from unspin.spin.memo import SearchMemo
 from unspin.spin.params import builtin_params, with_overrides
 from unspin.spin.semantics import WordVectors
 from unspin.spin.thesaurus import Thesaurus
-from unspin.stages.parse import load_nlp
+from unspin.stages.parse import parse_prose
 
 _RULE_OF_KIND = {"thesaurus": "SPIN002", "compound": "SPIN003", "lexicon": "SPIN004", "detected": "SPIN005"}
 # A tortured-phrase entry confirmed in this many papers, with no context clause, may be fixed safely.
@@ -167,15 +168,13 @@ class SpinStage:
 
     def __call__(self, docs: list[Document], ctx: Context) -> None:
         engine: SpinEngine = ctx.resource("spin_engine", lambda: _engine(ctx))
-        nlp = None
+        parse_prose([d for d in docs if d.nlp_doc is None], ctx)
         for doc in docs:
-            if doc.nlp_doc is None:
-                nlp = nlp or ctx.resource("nlp", load_nlp, shared=True)
-                doc.nlp_doc = nlp(doc.prose)
             blocked = _blocked(doc)
             tortured = _tortured_findings(doc, engine.lm, blocked)
             taken = [(f.start, f.end) for f in tortured]
-            analysis = engine.analyse(doc.nlp_doc, doc.source, blocked + taken)
+            memo = ctx.resource("spin_search_memo", SearchMemo) if ctx.warm else None
+            analysis = engine.analyse(doc.nlp_doc, doc.source, blocked + taken, memo)
             detector = ctx.resource("spin_detector", builtin_detector, shared=True)
             judge = contextual_judge(ctx, engine)
             if judge is None:

@@ -13,7 +13,7 @@ from unspin.keyphrase import function_words
 from unspin.lm import TrigramLM
 from unspin.neural.resource import contextual_lm
 from unspin.pipeline import Context, register_stage
-from unspin.stages.parse import load_nlp
+from unspin.stages.parse import load_nlp, parse_cache, parse_each, parse_prose
 from unspin.stuffing.analyse import finish, keyphrase_head, prepare
 from unspin.stuffing.contextual import removal_gains
 from unspin.stuffing.occurrences import Judge
@@ -29,15 +29,14 @@ class StuffingStage:
         nlp = ctx.resource("nlp", load_nlp, shared=True)
         lm = ctx.resource("lm", TrigramLM.load, shared=True)
         judge = Judge(cfg["classify"], lm, function_words())
-        unparsed = [d for d in docs if d.nlp_doc is None]
-        for doc, parsed in zip(unparsed, nlp.pipe(d.prose for d in unparsed), strict=True):
-            doc.nlp_doc = parsed
+        parse_prose([d for d in docs if d.nlp_doc is None], ctx)
         states = [prepare(doc, doc.nlp_doc, ctx.settings) for doc in docs]
         for state in states:
             state.head = keyphrase_head(nlp, state.choice.phrase)
         pending = [p for state in states for p in state.pending]
-        parsed_without = iter(list(nlp.pipe(p.without_text for p in pending)))
-        parsed_with = iter(list(nlp.pipe(p.with_text for p in pending)))
+        cache = parse_cache(ctx)
+        parsed_without = iter(parse_each(nlp, [p.without_text for p in pending], cache))
+        parsed_with = iter(parse_each(nlp, [p.with_text for p in pending], cache))
         gains = iter(removal_gains(contextual_lm(ctx), pending))
         for state in states:
             count = len(state.pending)
