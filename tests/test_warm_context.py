@@ -95,3 +95,16 @@ def test_paragraph_parses_are_joined_into_the_whole_text() -> None:
     assert signature(warm) == signature(cold)
     # No sentence runs over a paragraph break.
     assert all("\n\n" not in s.text.strip() for s in cold.sents)
+
+
+def test_empty_texts_parse_with_or_without_a_cache() -> None:
+    """An empty text's Doc has no tokens (and is falsy): it is still the Doc handed back."""
+    import spacy
+
+    from unspin.stages.parse import SPACY_PACKAGE, parse_each, parse_texts
+
+    nlp = spacy.load(SPACY_PACKAGE)
+    for cache in (ParseCache(size=0), ParseCache()):
+        parsed = parse_each(nlp, ["", "Some words.", ""], cache)
+        assert [d.text for d in parsed] == ["", "Some words.", ""]
+        assert [d.text for d in parse_texts(nlp, ["", "A.\n\nB."], cache)] == ["", "A.\n\nB."]

@@ -72,7 +72,8 @@ def parse_each(nlp: Any, texts: list[str], cache: ParseCache) -> list[Any]:
     for text, parsed in zip(wanted, nlp.pipe(wanted), strict=True):
         fresh[text] = parsed  # kept here too: a batch of more texts than the cache holds evicts some
         cache.put(text, parsed)
-    return [fresh.get(t) or cache.get(t) for t in texts]
+    # Looked up with ``in``: an empty text's Doc is falsy.
+    return [fresh[t] if t in fresh else cache.get(t) for t in texts]
 
 
 def parse_texts(nlp: Any, texts: list[str], cache: ParseCache) -> list[Any]:
@@ -85,7 +86,7 @@ def parse_texts(nlp: Any, texts: list[str], cache: ParseCache) -> list[Any]:
     for parts in pieces:
         own = [next(parsed) for _ in parts]
         # from_docs copies, so a cached parse is never changed by what later stages do with the whole.
-        docs.append(Doc.from_docs(own, ensure_whitespace=False) if own else nlp.make_doc(""))
+        docs.append(Doc.from_docs(own, ensure_whitespace=False) if own else nlp(""))
     return docs
 
 
