@@ -206,6 +206,7 @@ class DocumentTopic:
         # Running sums, so that any window's sum is one subtraction.
         self.prefix = np.vstack([np.zeros((1, width), dtype=np.float32), np.cumsum(self.matrix, axis=0)])
         self._own: dict[str, tuple[np.ndarray, list[int]]] = {}
+        self._fits: dict[tuple[str, str, int], TopicFit | None] = {}
         self._positions: dict[str, list[int]] = {}  # each content word's positions, in order
         for i, word in enumerate(self.words):
             self._positions.setdefault(word, []).append(i)
@@ -222,14 +223,20 @@ class DocumentTopic:
         """Topical fit of ``text`` (a word or phrase) standing at character ``offset``; the occurrences of
         ``observed`` (default: ``text``) are left out of the contexts. None when ``text`` has no vector or
         the document no content word with one."""
+        own_word = (observed or text).lower()
+        centre = bisect_left(self.offsets, offset)  # where np.searchsorted would put it, without numpy
+        key = (text, own_word, centre)  # the answer depends on nothing else: asked once per document
+        if key not in self._fits:
+            self._fits[key] = self._fit(text, own_word, centre)
+        return self._fits[key]
+
+    def _fit(self, text: str, own_word: str, centre: int) -> TopicFit | None:
         vector = self.vectors.phrase(text)
         if vector is None or not self.words:
             return None
-        own_word = (observed or text).lower()
         own_sum, own_at = self._own_sum(own_word)
         doc_sum = self.total - own_sum
         doc = _cosine(vector, doc_sum) if len(self.words) > len(own_at) else 0.0
-        centre = bisect_left(self.offsets, offset)  # where np.searchsorted would put it, without numpy
         lo, hi = max(0, centre - LOCAL_WINDOW), min(len(self.words), centre + LOCAL_WINDOW)
         local_sum = self.prefix[hi] - self.prefix[lo]
         inside = own_at[bisect_left(own_at, lo) : bisect_left(own_at, hi)]
