@@ -47,13 +47,48 @@ def test_a_pass_agrees_with_whole_text_scores(lm):
     assert np.all(run.entropy > 0)
 
 
-def test_a_text_scores_the_same_alone_and_in_a_padded_batch(lm):
-    alone = lm.passes([("", SPUN)])[0].logprobs
-    longer = (
-        "Running helps millions of people stay fit, sleep better and feel calmer, but it strains the back."
-    )
-    batched = lm.passes([("", longer), ("", SPUN), ("", "Short one.")])[1].logprobs
-    assert np.allclose(alone, batched, atol=0.05)
+def test_a_text_scores_the_same_alone_and_in_a_batch(lm):
+    """A pass is its text's own whatever else is in the call: sequences are batched only with others of
+    their length. With int8 compute a padded sequence got other numbers: the short sentence below, padded
+    to its neighbours' length, moved by a nat on one of its tokens."""
+    short = "Stretch before every run."
+    others = [
+        "Running helps millions of people stay fit and lower their stress.",
+        "Chance components can add to the event of lower back pain in runners.",
+        "The soreness can stem from your running, and also activities beyond your workouts, like lifting.",
+        "Core strength matters.",
+        "Whether you are a seasoned marathon runner or a person who enjoys occasional jogs, read on.",
+    ]
+    lm.clear_caches()
+    alone = lm.passes([("", short)])[0]
+    lm.clear_caches()
+    batched = lm.passes([("", t) for t in [*others[:2], short, *others[2:]]])[2]
+    assert np.array_equal(alone.logprobs, batched.logprobs)
+    assert np.array_equal(alone.entropy, batched.entropy)
+    lm.clear_caches()
+    assert lm.score([short]) == lm.score([*others, short])[-1:]
+
+
+def test_a_kept_pass_is_the_pass_of_its_own_item(lm):
+    """Passes are kept by context, text, proposals and asked-for words: a text asked again in another
+    context or for other words gets the pass a fresh model gives, not the kept one."""
+    text = "Stretch before every run."
+    asks = [
+        ("The race starts at noon.", text, {0: ["stretch"]}),
+        ("I never stretch.", text, {0: ["stretch"]}),
+        ("I never stretch.", text, {8: ["after", "during"]}),
+    ]
+    kept = [lm.passes([(c, t)], proposals=3, queries=[q])[0] for c, t, q in asks]
+    for (c, t, q), run in zip(asks, kept, strict=True):
+        lm.clear_caches()
+        fresh = lm.passes([(c, t)], proposals=3, queries=[q])[0]
+        assert np.array_equal(run.logprobs, fresh.logprobs)
+        assert run.proposals == fresh.proposals and run.queried == fresh.queried
+    assert not np.array_equal(kept[0].logprobs, kept[1].logprobs)  # the context does change the pass
+    assert kept[1].queried != kept[2].queried
+    before = lm.tokens_run
+    assert lm.passes([asks[2][:2]], proposals=3, queries=[asks[2][2]])[0] is not None
+    assert lm.tokens_run == before  # asked again: kept, the model not run
 
 
 def test_context_changes_what_is_expected(lm):

@@ -72,6 +72,31 @@ def test_a_warm_context_finds_what_a_fresh_one_finds_after_every_edit(name: str)
         warm.close()
 
 
+def test_the_default_engine_warm_finds_what_a_fresh_one_finds() -> None:
+    """The same with the contextual model: its passes are kept by their text and context, and a pass is
+    the same alone or beside others (equal-length batches), so a warm check reuses them exactly."""
+    path = INPUT / "keeping-houseplants-alive-in-winter.txt"
+    text = path.read_text(encoding="utf-8")
+    settings = {"disabled_stages": ["grammar"]}
+    warm = Checker(dict(settings))
+    try:
+        _findings(warm, text, path)
+        (context,) = warm.contexts.values()
+        model = context.resource("contextual_lm", lambda: None)
+        for version in _edits(text, seed=3, count=2):
+            found = _findings(warm, version, path)  # from what the last version left in the caches
+            before = model.tokens_run
+            model.clear_caches()  # the model is shared by the process: the fresh check starts empty
+            fresh = Checker(dict(settings))
+            try:
+                assert _findings(fresh, version, path) == found
+            finally:
+                fresh.close()
+            assert model.tokens_run > before  # the fresh check did run the model
+    finally:
+        warm.close()
+
+
 def test_paragraph_parses_are_joined_into_the_whole_text() -> None:
     """The pieces give the text back, and a text parsed in paragraphs through the cache gives the same
     tokens, offsets and sentences whether its paragraphs were cached or not."""

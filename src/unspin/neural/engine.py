@@ -20,6 +20,7 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -34,6 +35,12 @@ BATCH_TOKENS = 1024
 # Context tokens kept before a scored text (the end of the previous sentence).
 CONTEXT_TOKENS = 32
 _MEMO_SIZE = 100_000
+# Passes kept (a few dozen open articles' segments and their confirmations; each holds a few kilobytes).
+PASS_MEMO_SIZE = 4_000
+
+
+def _frozen(query: dict[int, Sequence[str]]) -> tuple[tuple[int, tuple[str, ...]], ...]:
+    return tuple(sorted((offset, tuple(words)) for offset, words in query.items()))
 
 
 @dataclass
@@ -50,6 +57,29 @@ class TokenPass:
     # Asked-for words at asked-for positions: (character offset in ``text``, word) -> log P(the word's first
     # token there); the word is taken with a leading space, as it would stand in running text.
     queried: dict[tuple[int, str], float] = field(default_factory=dict)
+
+
+def equal_length_batches(lengths: Sequence[int], budget: int = BATCH_TOKENS) -> list[list[int]]:
+    """Indices of ``lengths`` in batches of equal length, each within ``budget`` tokens.
+
+    With int8 compute, a sequence padded to a longer neighbour's length gets other numbers than alone or
+    beside sequences of its own length: measured on 120 corpus sentences in length-sorted batches, 27 moved
+    by more than 0.05 nats on some token (up to 1.09), and none in batches of equal length. Equal lengths
+    make a text's pass its own, whatever else the batch holds (a document's other sentences, an editor's
+    earlier version of them)."""
+    order = sorted(range(len(lengths)), key=lambda i: lengths[i])
+    batches: list[list[int]] = []
+    for index in order:
+        current = batches[-1] if batches else None
+        if (
+            current is not None
+            and lengths[current[0]] == lengths[index]
+            and (len(current) + 1) * lengths[index] <= budget
+        ):
+            current.append(index)
+        else:
+            batches.append([index])
+    return batches
 
 
 def _threads() -> int:
@@ -92,6 +122,9 @@ class ContextualLM:
         )
         self._lock = threading.Lock()
         self._memo: dict[str, float] = {}
+        # Passes by their item: with equal-length batches a pass depends on nothing else, so an editor's
+        # next version of a document is scored only where its sentences (or their context) changed.
+        self._passes: dict[tuple[Any, ...], TokenPass | None] = {}
         self.tokens_run = 0
 
     @classmethod
@@ -115,8 +148,15 @@ class ContextualLM:
         """One pass per ``(context, text)``. ``queries[i]`` maps character offsets of text ``i`` where a word
         starts to words whose log-probability there is wanted (candidate originals of the word, or none);
         at those positions the ``proposals`` best whole words are kept too."""
+        keys = [
+            (context, text, proposals, _frozen(queries[index]) if queries else None)
+            for index, (context, text) in enumerate(items)
+        ]
+        out: list[TokenPass | None] = [self._passes.get(key) for key in keys]
+        todo = [index for index, found in enumerate(out) if found is None]
         prepared = []
-        for index, (context, text) in enumerate(items):
+        for index in todo:
+            context, text = items[index]
             context_tokens: list[str] = []
             if context.strip():
                 context_tokens = self._encode(context.strip())[0][-CONTEXT_TOKENS:]
@@ -127,22 +167,15 @@ class ContextualLM:
             offsets = [(max(0, s - len(lead)), max(0, e - len(lead))) for s, e in offsets]
             asked = queries[index] if queries else None
             prepared.append(([BOS, *context_tokens], tokens, offsets, text, asked))
-        out: list[TokenPass | None] = [None] * len(prepared)
-        order = sorted(range(len(prepared)), key=lambda i: len(prepared[i][0]) + len(prepared[i][1]))
-        start = 0
-        while start < len(order):
-            end = start + 1
-            while end < len(order):
-                longest = len(prepared[order[end]][0]) + len(prepared[order[end]][1])
-                if (end - start + 1) * longest > BATCH_TOKENS:
-                    break
-                end += 1
-            batch = order[start:end]
-            for index, result in zip(
+        for batch in equal_length_batches([len(head) + len(tokens) for head, tokens, *_ in prepared]):
+            for k, result in zip(
                 batch, self._run_passes([prepared[i] for i in batch], proposals), strict=True
             ):
-                out[index] = result
-            start = end
+                out[todo[k]] = result
+        if len(self._passes) + len(todo) > PASS_MEMO_SIZE:
+            self._passes.clear()
+        for index in todo:
+            self._passes[keys[index]] = out[index]
         return [o for o in out if o is not None]
 
     def _run_passes(self, prepared: list, proposals: int) -> list[TokenPass]:
@@ -202,19 +235,13 @@ class ContextualLM:
         known = {t: self._memo[t] for t in texts if t in self._memo}
         todo = list(dict.fromkeys(t for t in texts if t not in known))
         encoded = {t: [BOS, *self._encode(t)[0]] for t in todo}
-        order = sorted(todo, key=lambda t: len(encoded[t]))
         fresh: dict[str, float] = {}
-        start = 0
-        while start < len(order):
-            end = start + 1
-            while end < len(order) and (end - start + 1) * len(encoded[order[end]]) <= BATCH_TOKENS:
-                end += 1
-            batch = order[start:end]
+        for indices in equal_length_batches([len(encoded[t]) for t in todo]):
+            batch = [todo[i] for i in indices]
             with self._lock:
                 results = self.generator.score_batch([encoded[t] for t in batch])
             self.tokens_run += sum(len(encoded[t]) for t in batch)
             fresh.update((t, float(sum(r.log_probs))) for t, r in zip(batch, results, strict=True))
-            start = end
         if len(self._memo) + len(fresh) > _MEMO_SIZE:
             self._memo.clear()
         self._memo.update(fresh)
@@ -229,15 +256,19 @@ class ContextualLM:
         start = [[BOS, *self._encode(p)[0][-CONTEXT_TOKENS:]] for p in prefixes]
         if not start:
             return []
-        with self._lock:
-            results = self.generator.generate_batch(
-                start,
-                max_length=tokens,
-                beam_size=beams,
-                num_hypotheses=beams,
-                include_prompt_in_result=False,
-                return_scores=True,
-            )
+        results: list[Any] = [None] * len(start)
+        for batch in equal_length_batches([len(s) for s in start]):  # prompts of one length: no padding
+            with self._lock:
+                found = self.generator.generate_batch(
+                    [start[i] for i in batch],
+                    max_length=tokens,
+                    beam_size=beams,
+                    num_hypotheses=beams,
+                    include_prompt_in_result=False,
+                    return_scores=True,
+                )
+            for index, result in zip(batch, found, strict=True):
+                results[index] = result
         self.tokens_run += sum(len(s) for s in start) + beams * tokens * len(start)
         out: list[list[tuple[str, float]]] = []
         for result in results:
@@ -261,3 +292,4 @@ class ContextualLM:
 
     def clear_caches(self) -> None:
         self._memo.clear()
+        self._passes.clear()
