@@ -7,8 +7,6 @@ import json
 import random
 from pathlib import Path
 
-import pytest
-
 from unspin.api import render_outputs
 from unspin.lsp.analysis import Checker
 from unspin.stages.parse import ParseCache, paragraphs
@@ -44,16 +42,13 @@ def _edits(text: str, seed: int, count: int) -> list[str]:
     return versions
 
 
-@pytest.mark.parametrize(
-    "name", ["lower-back-pain-after-running.txt", "keeping-houseplants-alive-in-winter.txt"]
-)
-def test_a_warm_context_finds_what_a_fresh_one_finds_after_every_edit(name: str) -> None:
-    path = INPUT / name
+def test_a_warm_context_finds_what_a_fresh_one_finds_after_every_edit() -> None:
+    path = INPUT / "lower-back-pain-after-running.txt"
     text = path.read_text(encoding="utf-8")
     warm = Checker(dict(FAST))
     try:
         _findings(warm, text, path)
-        for version in _edits(text, seed=len(name), count=4):
+        for version in _edits(text, seed=33, count=4):
             fresh = Checker(dict(FAST))
             try:
                 expected = _findings(fresh, version, path)
