@@ -1,5 +1,5 @@
-"""A warm context (``unspin server``) keeps paragraph parses and sentence searches between checks: after
-any edit it must give exactly the findings a fresh context gives for the same text."""
+"""A warm context (``unspin server``) keeps paragraph parses, sentence searches and model passes between
+checks: after any edit it must give exactly the findings a fresh context gives for the same text."""
 
 from __future__ import annotations
 
