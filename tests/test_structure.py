@@ -411,3 +411,31 @@ def test_a_nested_item_keeps_text_that_is_not_markdown_white_space() -> None:
     markdown = to_markdown(build_structure(text, "md")[0])
     assert "\n  - \u2028\n" in markdown
     assert to_markdown(build_structure(markdown, "md")[0]) == markdown
+
+
+@pytest.mark.parametrize("lead", ["\u00a0\u00a0", "\x8f\x0f", " \u200b"])
+def test_a_list_number_after_unicode_space_or_junk_is_repaired_on_the_first_clean(lead: str) -> None:
+    """A number word after no-break spaces or invisible characters starts its line in the clean article
+    (those are not kept at a line's start), so it is repaired on the first clean and written as an item:
+    a second clean found "one." at the start of a line and repaired it then (found by the fuzzer)."""
+    source = f"Intro paragraph here is fine.\n\n{lead}one. Warm up for ten minutes.\n"
+    found = list_number_findings(read_text(source))
+    assert [(f.rule, source[f.start : f.end]) for f in found] == [("STRU001", "one.")]
+    first = _run(read_text(source, "md", Path("a.md")))
+    clean = to_markdown(first.structure)
+    assert clean.endswith("\n\n1. Warm up for ten minutes.\n")
+    second = _run(read_text(clean, "md", Path("a.md")))
+    assert not [f for f in second.findings if f.applied]
+    assert to_markdown(second.structure) == clean
+
+
+def test_a_lazy_line_continues_the_nested_item_it_follows() -> None:
+    """A line less indented than a nested item, with no blank line before it, continues that item's
+    paragraph (CommonMark's laziness), so an inline code span that runs over the line end stays whole;
+    joined to the outer item instead, the span was cut and its text read as prose by a second clean."""
+    text = "- outer item\n  - inner item with `code that\nruns on` here\n\nAfter.\n"
+    structure, _ = build_structure(text, "md")
+    items = _blocks(structure)[0]["items"]
+    assert items == ["outer item\n- inner item with `code that\nruns on` here"]
+    markdown = to_markdown(structure)
+    assert to_markdown(build_structure(markdown, "md")[0]) == markdown

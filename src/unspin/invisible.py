@@ -15,12 +15,13 @@ _KEPT_CONTROLS = frozenset({"\t", "\n", "\r"})
 
 # Every code point of the categories Cc and Cf (Unicode 15), as a class for a fast first look; each
 # match is then checked against the category. tests/test_normalize.py checks the class covers them all.
-CANDIDATES = re.compile(
+CANDIDATE_CLASS = (
     "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2"
     "\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb"
     "\U000110bd\U000110cd\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a"
-    "\U000e0001\U000e0020-\U000e007f]+"
+    "\U000e0001\U000e0020-\U000e007f]"
 )
+CANDIDATES = re.compile(CANDIDATE_CLASS + "+")
 
 
 def is_invisible(ch: str) -> bool:

@@ -18,7 +18,7 @@ from functools import cache
 from importlib import resources
 from typing import Any, ClassVar
 
-from unspin import rules
+from unspin import invisible, rules
 from unspin.document import Applicability, Document, Finding, Fix
 from unspin.pipeline import Context, register_stage
 from unspin.stages.parse import load_nlp
@@ -32,6 +32,10 @@ class ListNumberData:
     single_confidence: float
 
 
+# Unicode space separators (category Zs) other than the space itself.
+_UNICODE_SPACE = "[\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]"
+
+
 @cache
 def list_number_data() -> ListNumberData:
     path = resources.files("unspin") / "data" / "structure" / "structure.toml"
@@ -40,8 +44,11 @@ def list_number_data() -> ListNumberData:
     words = "|".join(sorted(numbers, key=len, reverse=True))
     marks = "".join(re.escape(m) for m in data["marks"])
     pattern = re.compile(
-        # A line starts after LF or after a CR alone (a line end in Markdown as in old Mac files).
-        rf"(?:^|(?<=\r))(?P<indent>[ \t]*)(?P<word>{words})(?P<mark>[{marks}])(?=[ \t]+\S)",
+        # A line starts after LF or after a CR alone (a line end in Markdown as in old Mac files). Before
+        # the word: spaces and tabs, Unicode spaces and invisible characters, which the clean article
+        # does not keep at a line's start (a second clean would find the number there).
+        rf"(?:^|(?<=\r))(?P<indent>(?:[ \t]|{_UNICODE_SPACE}|{invisible.CANDIDATE_CLASS})*)"
+        rf"(?P<word>{words})(?P<mark>[{marks}])(?=[ \t]+\S)",
         re.IGNORECASE | re.MULTILINE,
     )
     return ListNumberData(numbers, pattern, float(data["run_confidence"]), float(data["single_confidence"]))

@@ -57,7 +57,12 @@ _SETEXT = re.compile(r"^ {0,3}(?P<under>=+|-+)[ \t]*$")
 _RULE = re.compile(r"^ {0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$")
 # An item's text starts at its first character that is not a space or a tab, as in Markdown: a no-break
 # space or another Unicode space is text there (``\S`` would refuse it and join the item to the one before).
-_ORDERED = re.compile(r"^(?P<indent>[ \t]*)(?P<number>\d{1,3})[.)][ \t]+(?P<text>[^ \t].*)$")
+# Unicode spaces may stand before the number too: the list-number repair turns "\u00a0one. Warm up" into
+# "\u00a01. Warm up", which reads as an item and is written back as one.
+_ORDERED = re.compile(
+    r"^(?P<indent>[ \t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]*)(?P<number>\d{1,3})[.)][ \t]+"
+    r"(?P<text>[^ \t].*)$"
+)
 _BULLET = re.compile(r"^(?P<indent>[ \t]*)[-*+•–][ \t]+(?P<text>[^ \t].*)$")
 _QUOTE = re.compile(r"^ {0,3}>[ \t]?(?P<text>.*)$")
 _TABLE_ROW = re.compile(r"^ {0,3}\|.*\|[ \t]*$")
@@ -401,6 +406,13 @@ def _scan_list(lines: list[_Line], i: int, blocks: list[RawBlock], markdown: boo
         if _starts_block(line, markdown) or not items or code_items[-1]:
             # Code has no lazy continuation lines: a line less indented than the code ends the list.
             break
+        if nested[-1]:
+            # A lazy line continues the innermost open paragraph, a nested item's (as in CommonMark): kept
+            # with it, an inline code span that runs over the line end stays one span.
+            nested[-1].append(line.text.rstrip(" \t"))
+            end = line.end
+            j += 1
+            continue
         # A lazy continuation line of the current item.
         items[-1].append(line.text)
         end = line.end
