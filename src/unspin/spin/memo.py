@@ -16,6 +16,7 @@ import dataclasses
 from collections import Counter, OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import Any
 
 from unspin.spin.candidates import SpanCandidates
@@ -40,39 +41,18 @@ class _Entry:
     bases: frozenset[str]  # every base form the search could look up in them
 
 
+# What a search reads of each token and each slot, besides their positions (kept relative to the sentence).
+_TOKEN_FIELDS = attrgetter(
+    "text", "whitespace_", "tag_", "pos_", "lemma_", "dep_", "ent_type_", "ent_iob_", "like_num", "like_url"
+)
+_SLOT_FIELDS = attrgetter("word", "protected", "hyphen_after", "hyphen_before", "sentence_initial")
+
+
 def sentence_key(sent: Any, slots: list[Slot]) -> tuple[Any, ...]:
     """Everything of the sentence that its search reads, with offsets from its first character."""
     base, first = sent.start_char, sent.start
-    tokens = tuple(
-        (
-            t.idx - base,
-            t.text,
-            t.whitespace_,
-            t.tag_,
-            t.pos_,
-            t.lemma_,
-            t.dep_,
-            t.head.i - first,
-            t.ent_type_,
-            t.ent_iob_,
-            t.like_num,
-            t.like_url,
-        )
-        for t in sent
-    )
-    placed = tuple(
-        (
-            s.word,
-            s.start - base,
-            s.end - base,
-            s.token.i - first,
-            s.protected,
-            s.hyphen_after,
-            s.hyphen_before,
-            s.sentence_initial,
-        )
-        for s in slots
-    )
+    tokens = tuple((t.idx - base, t.head.i - first, _TOKEN_FIELDS(t)) for t in sent)
+    placed = tuple((s.start - base, s.end - base, s.token.i - first, _SLOT_FIELDS(s)) for s in slots)
     return (sent.text, tokens, placed)
 
 
