@@ -166,3 +166,15 @@ def test_a_heading_that_repeats_the_front_matter_title_is_the_title_and_not_judg
     # Without that title in the front matter, the same heading is boilerplate like any other line.
     _, found = _clean("# Your email address will not be published\n\n" + body, "md")
     assert found and found[0].start == 0
+
+
+def test_a_comment_form_line_behind_invisible_characters_is_found() -> None:
+    """ "> \\ufeff Leave a Reply": the clean article drops the byte order mark, so the line must be judged
+    without it; a second clean found the comment-form line the first had kept (found by the fuzzer)."""
+    from unspin.readers import read_text
+    from unspin.stages.boilerplate import boilerplate_findings, builtin_patterns
+
+    for line in ("> \ufeff Leave a Reply", "\u200bLeave a Reply", "Leave a \u200bReply"):
+        doc = read_text(f"An opening paragraph of the article.\n\n{line}\n", "md")
+        found = boilerplate_findings(doc, builtin_patterns())
+        assert [f.rule for f in found] == ["BOIL001"], line

@@ -15,7 +15,7 @@ from importlib import resources
 from pathlib import Path
 from typing import ClassVar
 
-from unspin import rules
+from unspin import invisible, rules
 from unspin.config import ConfigError
 from unspin.document import Applicability, Document, Finding, Fix, split_lines
 from unspin.pipeline import Context, register_stage
@@ -124,7 +124,10 @@ def _split_lines(doc: Document) -> list[_Line]:
         content = raw.rstrip("\r\n")
         # A line whose every visible character is protected (code, front matter) is not prose.
         machine = bool(content.strip()) and not prose[pos : pos + len(content)].strip()
-        bare = _MARKDOWN_PREFIX.sub("", content, count=1).strip()
+        # Matched as the clean article will read it: invisible characters ("\ufeff Leave a Reply") are
+        # repaired away there, and a second clean would find the line.
+        visible = "".join(content[a:b] for a, b in _visible_pieces(content))
+        bare = _MARKDOWN_PREFIX.sub("", visible, count=1).strip()
         wrapped = _WRAPPING_EMPHASIS.match(bare)
         if wrapped:
             bare = wrapped.group(2).strip()
@@ -291,6 +294,16 @@ def boilerplate_findings(doc: Document, patterns: tuple[Pattern, ...]) -> list[F
             )
         )
     return found
+
+
+def _visible_pieces(text: str) -> list[tuple[int, int]]:
+    """The stretches of ``text`` between its runs of invisible characters."""
+    pieces, at = [], 0
+    for start, end in invisible.invisible_runs(text):
+        pieces.append((at, start))
+        at = end
+    pieces.append((at, len(text)))
+    return pieces
 
 
 def _visible_chars(text: str) -> int:
