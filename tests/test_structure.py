@@ -439,3 +439,16 @@ def test_a_lazy_line_continues_the_nested_item_it_follows() -> None:
     assert items == ["outer item\n- inner item with `code that\nruns on` here"]
     markdown = to_markdown(structure)
     assert to_markdown(build_structure(markdown, "md")[0]) == markdown
+
+
+def test_indented_code_may_follow_a_heading_at_once() -> None:
+    """Indented code cannot interrupt a paragraph, but it may follow a heading with no blank line between
+    (CommonMark): the Markdown reader protects it as code, so the structure stage must not read it as a
+    list item (it did, and a second clean repaired the text the first had left; found by the fuzzer)."""
+    text = "Intro text.\n\n#\n                - Risk \x06 factors here.\n\nAfter.\n"
+    blocks = _blocks(build_structure(text, "md")[0])
+    assert [b["type"] for b in blocks] == ["paragraph", "code", "paragraph"]
+    assert blocks[1]["text"] == "            - Risk \x06 factors here."
+    # After a paragraph line it is still a lazy continuation.
+    lazy = _blocks(build_structure("Intro text\n        more text.\n", "md")[0])
+    assert [b["type"] for b in lazy] == ["paragraph"]

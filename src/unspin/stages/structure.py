@@ -198,8 +198,16 @@ def scan_blocks(text: str, markdown: bool, offset: int = 0) -> list[RawBlock]:
             previous_blank = True
             continue
         i = _scan_one(lines, i, blocks, markdown, previous_blank)
-        previous_blank = False
+        # Indented code may not interrupt a paragraph, but it may follow a heading, a rule or a fence
+        # at once (CommonMark): read as an item or text there, it was code to the Markdown reader.
+        previous_blank = _ends_without_paragraph(lines[i - 1].text)
     return blocks
+
+
+def _ends_without_paragraph(text: str) -> bool:
+    """Whether a block's last line leaves no paragraph open: an ATX heading, a rule, a setext underline
+    or a closing fence."""
+    return bool(_ATX.match(text) or _RULE.match(text) or _SETEXT.match(text) or _FENCE.match(text))
 
 
 def _scan_one(lines: list[_Line], i: int, blocks: list[RawBlock], markdown: bool, after_blank: bool) -> int:
