@@ -452,3 +452,12 @@ def test_indented_code_may_follow_a_heading_at_once() -> None:
     # After a paragraph line it is still a lazy continuation.
     lazy = _blocks(build_structure("Intro text\n        more text.\n", "md")[0])
     assert [b["type"] for b in lazy] == ["paragraph"]
+
+
+def test_a_heading_that_ends_in_hashes_keeps_them() -> None:
+    """A heading whose text ends in " #" (kept because junk followed it in the source) was written as
+    "## Tips #", which Markdown reads as "Tips" with a closing sequence: the hashes are escaped."""
+    structure = {"title": "C# tips #", "sections": [{"heading": "Tips ##", "level": 2, "blocks": []}]}
+    markdown = to_markdown(structure)
+    assert markdown == "# C# tips \\#\n\n## Tips \\##\n"
+    assert to_markdown(build_structure(markdown, "md")[0]) == markdown

@@ -705,14 +705,23 @@ def _as_paragraph(text: str) -> str:
     return _BLOCK_MARKER.sub(_escape_marker, text)
 
 
+# Hashes at the end of a heading's text after a space: Markdown would read them as the closing sequence.
+_CLOSING_HASHES = re.compile(r"(?<=[ \t])(#+)[ \t]*$")
+
+
+def _heading_line(level: int, text: str) -> str:
+    """An ATX heading whose text reads back as written: "Tips #" keeps its "#" ("Tips \\#")."""
+    return "#" * level + " " + _CLOSING_HASHES.sub(lambda m: "\\" + m.group(1), text)
+
+
 def to_markdown(structure: dict[str, Any]) -> str:
     """The article body as Markdown (no front matter): ``# Title``, ``##`` sections, blocks."""
     parts: list[str] = []
     if structure.get("title"):
-        parts.append(f"# {structure['title']}")
+        parts.append(_heading_line(1, structure["title"]))
     for section in structure.get("sections", []):
         if section.get("heading"):
-            parts.append("#" * int(section.get("level", 2)) + " " + section["heading"])
+            parts.append(_heading_line(int(section.get("level", 2)), section["heading"]))
         for block in section.get("blocks", []):
             kind = block.get("type")
             if kind == "paragraph":
