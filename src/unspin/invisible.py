@@ -22,6 +22,8 @@ CANDIDATE_CLASS = (
     "\U000e0001\U000e0020-\U000e007f]"
 )
 CANDIDATES = re.compile(CANDIDATE_CLASS + "+")
+# Unicode space separators (category Zs) other than the space itself: visible as space, not Markdown's.
+UNICODE_SPACE_CLASS = "[\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]"
 
 
 def is_invisible(ch: str) -> bool:

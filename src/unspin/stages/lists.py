@@ -32,10 +32,6 @@ class ListNumberData:
     single_confidence: float
 
 
-# Unicode space separators (category Zs) other than the space itself.
-_UNICODE_SPACE = "[\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]"
-
-
 @cache
 def list_number_data() -> ListNumberData:
     path = resources.files("unspin") / "data" / "structure" / "structure.toml"
@@ -47,7 +43,7 @@ def list_number_data() -> ListNumberData:
         # A line starts after LF or after a CR alone (a line end in Markdown as in old Mac files). Before
         # the word: spaces and tabs, Unicode spaces and invisible characters, which the clean article
         # does not keep at a line's start (a second clean would find the number there).
-        rf"(?:^|(?<=\r))(?P<indent>(?:[ \t]|{_UNICODE_SPACE}|{invisible.CANDIDATE_CLASS})*)"
+        rf"(?:^|(?<=\r))(?P<indent>(?:[ \t]|{invisible.UNICODE_SPACE_CLASS}|{invisible.CANDIDATE_CLASS})*)"
         rf"(?P<word>{words})(?P<mark>[{marks}])(?=[ \t]+\S)",
         re.IGNORECASE | re.MULTILINE,
     )

@@ -19,7 +19,7 @@ from functools import cache
 from importlib import resources
 from typing import Any, ClassVar
 
-from unspin import rules
+from unspin import invisible, rules
 from unspin.document import Applicability, Document, Finding, Fix, split_lines
 from unspin.pipeline import Context, register_stage
 from unspin.readers.markdown import split_front_matter
@@ -60,7 +60,7 @@ _RULE = re.compile(r"^ {0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$")
 # Unicode spaces may stand before the number too: the list-number repair turns "\u00a0one. Warm up" into
 # "\u00a01. Warm up", which reads as an item and is written back as one.
 _ORDERED = re.compile(
-    r"^(?P<indent>[ \t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]*)(?P<number>\d{1,3})[.)][ \t]+"
+    rf"^(?P<indent>(?:[ \t]|{invisible.UNICODE_SPACE_CLASS})*)(?P<number>\d{{1,3}})[.)][ \t]+"
     r"(?P<text>[^ \t].*)$"
 )
 _BULLET = re.compile(r"^(?P<indent>[ \t]*)[-*+•–][ \t]+(?P<text>[^ \t].*)$")
