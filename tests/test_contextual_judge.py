@@ -68,3 +68,34 @@ def test_a_repair_is_safe_only_when_the_word_is_surely_spun_too():
     assert not safe_repair("thesaurus", doubtfully, 0.99, settings)
     assert not safe_repair("thesaurus", 0.99, settings.safe - 0.01, settings)
     assert safe_repair("lexicon", doubtfully, settings.safe, settings)
+
+
+def test_a_word_no_dictionary_knows_gets_no_detection_and_no_share_of_the_rate():
+    from unspin.spin.decide import dictionary_detections
+    from unspin.spin.detector import Detector, DocumentDetector
+
+    # A detector whose first step flags every word it reads, so the document's rate counts what it reads.
+    detector = DocumentDetector(Detector((("odd", 10.0),), 0.0), rate_weight=1.0)
+    words = [SimpleNamespace(dictionary_word=known) for known in (True, False, False, True)]
+    rows = [{"odd": 1.0}] * 4
+    detections = dictionary_detections(detector, words, rows)
+    assert detections[1] == detections[2] == 0.0
+    assert detections[0] == detections[3] == detector.probabilities(rows[:2])[0]
+    assert detections[0] != detector.probabilities(rows)[0]
+
+
+@pytest.mark.slow
+def test_user_names_and_package_names_are_not_spin():
+    """Clean prose (a blog on DuckDB and tree-sitter): 'vivym', 'richraposa' and 'grantjenks' were
+    reported as spun substitutes. A spinner writes dictionary words; a token that neither wordfreq nor a
+    thesaurus knows is a name, a package, a foreign word or a typo."""
+    from pathlib import Path
+
+    corpus = Path(__file__).resolve().parent.parent / "bench" / "clean-prose" / "blog-howto"
+    duckdb = (corpus / "til-duckdb-remote-parquet.md").read_text(encoding="utf-8").split("\n")
+    tree_sitter = (corpus / "til-python-tree-sitter.md").read_text(encoding="utf-8").split("\n")
+    text = "\n".join([*duckdb[:8], duckdb[371], "", tree_sitter[101], "", tree_sitter[109]]) + "\n"
+    assert all(name in text for name in ("vivym", "richraposa", "grantjenks"))
+    doc = clean_text(text, settings=NO_GRAMMAR)
+    spun = {text[f.start : f.end] for f in doc.findings if f.category == "spin"}
+    assert not spun & {"vivym", "richraposa", "grantjenks"}, spun

@@ -165,3 +165,10 @@ def test_batched_deltas_are_the_plain_sentence_differences(engine):
         want = [_plain_delta(engine.lm, scorer.seq, a, b, words) for words in replacements]
         assert got == pytest.approx(want, abs=1e-9)
         assert scorer.delta(a, b, replacements[0]) == got[0]
+
+
+def test_a_dictionary_word_is_one_wordfreq_or_a_thesaurus_knows(engine):
+    assert engine.is_dictionary_word("garrulity", "garrulity")
+    assert engine.is_dictionary_word("repasts", "repast")  # known by its base form only
+    assert not engine.is_dictionary_word("vivym", "vivym")
+    assert not engine.is_dictionary_word("richraposa", "richraposa")

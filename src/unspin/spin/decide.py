@@ -22,11 +22,12 @@ model itself, and each is confirmed with the words on both sides. ``--fast`` kee
 from __future__ import annotations
 
 from bisect import bisect_left
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from unspin.spin.detector import DocumentDetector
-from unspin.spin.engine import SpinAnalysis
+from unspin.spin.engine import SpinAnalysis, WordEvidence
 from unspin.spin.params import SpinParams
 
 if TYPE_CHECKING:
@@ -100,9 +101,23 @@ def hit_detections(hits: list[Any], words: list[Any], probabilities: list[float]
     return detections
 
 
+def dictionary_detections(
+    detector: DocumentDetector, words: Sequence[WordEvidence], rows: Sequence[dict[str, float]]
+) -> list[float]:
+    """P(spun) per word from ``rows``, its detector input. A word no dictionary knows (a user name, a
+    package, a foreign word, a typo: see ``WordEvidence.dictionary_word``) cannot be a spinner's synonym:
+    it gets 0 and does not count towards the document's estimated spin rate either, so a page full of
+    identifiers does not make its ordinary words look spun."""
+    kept = [i for i, word in enumerate(words) if word.dictionary_word]
+    probabilities = [0.0] * len(words)
+    for i, p in zip(kept, detector.probabilities([rows[i] for i in kept]), strict=True):
+        probabilities[i] = p
+    return probabilities
+
+
 def decide(analysis: SpinAnalysis, params: SpinParams, detector: DocumentDetector) -> list[SpinDecision]:
     """The trigram path's decisions (``--fast``)."""
-    probabilities = detector.probabilities([w.features for w in analysis.words])
+    probabilities = dictionary_detections(detector, analysis.words, [w.features for w in analysis.words])
     detected = list(zip(analysis.words, probabilities, strict=True))
     decisions: list[SpinDecision] = []
     covered: list[tuple[int, int]] = []
@@ -185,7 +200,7 @@ def decide_contextual(
     prose = nlp_doc.text
     trigram = detector.probabilities([w.features for w in analysis.words])
     sentences, contexts, rows = judge.word_evidence(nlp_doc, analysis.words, trigram, analysis.hits)
-    detection = judge.detections(rows)
+    detection = dictionary_detections(settings.detector, analysis.words, rows)
     repairs = [params.confidence(hit.features) for hit in analysis.hits]
     units = judge.units(prose, analysis.words, contexts, detection, analysis.hits, repairs)
     judge.confirm(prose, sentences, units)

@@ -82,6 +82,9 @@ class WordEvidence:
     candidate: str | None = None  # best first-pass replacement of a span covering this word
     candidate_span: tuple[int, int] | None = None  # source span that replacement covers
     alternatives: list[dict[str, Any]] = field(default_factory=list)
+    # Whether a spinner could have written this word: wordfreq knows it, or a thesaurus lists it (or its
+    # base form) as a synonym. A user name, a package, a foreign word or a typo is never a spinner's output.
+    dictionary_word: bool = True
 
 
 @dataclass
@@ -122,6 +125,11 @@ class SpinEngine:
     def is_common_word(self, word: str) -> bool:
         """A frequent English word that some thesaurus lists (a capitalised one is hardly a name)."""
         return _zipf(word) >= self.params.common_zipf and self.thesaurus.lists(word)
+
+    def is_dictionary_word(self, word: str, lemma: str) -> bool:
+        """A word a spinner can write: one wordfreq knows, or one a thesaurus lists, as it stands or by
+        its base form ("repasts", "afforests" are known only by their base forms)."""
+        return _zipf(word) > 0 or self.thesaurus.lists(word) or self.thesaurus.lists(lemma)
 
     def detect(self, nlp_doc: Any, text: str, blocked: list[tuple[int, int]]) -> list[SpinHit]:
         """Repair-search hits over a spaCy Doc whose offsets index ``text``; ``blocked`` is never touched."""
@@ -193,6 +201,7 @@ class SpinEngine:
             for k, values in features.items():
                 slot = slots[k]
                 evidence = WordEvidence(slot.start, slot.end, text[slot.start : slot.end], values)
+                evidence.dictionary_word = self.is_dictionary_word(slot.word, slot.token.lemma_.lower())
                 scored = best.get(k)
                 if scored is not None:
                     first, last = slots[scored.span.i], slots[scored.span.j - 1]

@@ -157,10 +157,6 @@ class ContextualJudge:
             rows.append(row)
         return sentences, contexts, rows
 
-    def detections(self, rows: Sequence[dict[str, float]]) -> list[float]:
-        """P(spun) per word: the word's evidence, weighed against the document's estimated spin rate."""
-        return self.settings.detector.probabilities(rows)
-
     def _related_proposals(self, observed: str, context: WordContext) -> list[tuple[str, float]]:
         lower = observed.lower()
         out = []
