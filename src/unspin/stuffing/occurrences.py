@@ -677,9 +677,15 @@ class Judge:
         lm = self.lm
         occ = ctx.occurrence
         text = ctx.text
+        # The joins are read around the words the fix takes out: for a phrase grown around the sentence's
+        # own noun phrase ("A [how to grow a] container herb garden is"), only the words in front of it.
+        # Taking out the whole phrase would leave the determiner without its noun, which says nothing
+        # about whether the added words belong.
+        kept = occ.facts.get("keeps_from")
+        end = kept if isinstance(kept, int) and occ.start < kept < occ.end else occ.end
         before = lm.words(text[ctx.sentence_start : occ.start])
-        middle = lm.words(text[occ.start : occ.end])
-        after = lm.words(text[occ.end : max(occ.end, ctx.sentence_end)])
+        middle = lm.words(text[occ.start : end])
+        after = lm.words(text[end : max(end, ctx.sentence_end)])
         with_words = ["<s>", "<s>", *before, *middle, *after, "</s>"]
         without_words = ["<s>", "<s>", *before, *after, "</s>"]
         at = 2 + len(before)
