@@ -238,10 +238,11 @@ def keyphrase_check(split: str, thesauri: str, rates: str, seed: int, wedgers: s
     """How often inference alone (no front matter, no settings) finds the exact keyphrase of every clean
     article and of every spun version; prints the misses."""
     from unspin.config import Settings
-    from unspin.keyphrase import phrase_words, resolve, word_tokens
+    from unspin.keyphrase import phrase_words
     from unspin.pipeline import Context, Pipeline
     from unspin.readers import read_text
-    from unspin.stuffing.title import title_span
+    from unspin.stages.parse import parse_prose
+    from unspin.stuffing.analyse import prepare
 
     settings = Settings()
     pipeline = Pipeline(settings, order=["normalize", "boilerplate"])
@@ -261,11 +262,9 @@ def keyphrase_check(split: str, thesauri: str, rates: str, seed: int, wedgers: s
         for kind, name, text, expected in items:
             doc = read_text(text, "txt", Path(f"{name}.txt"))
             pipeline.run([doc], ctx)
-            title = title_span(doc)
-            tokens = word_tokens(doc.prose)
-            body = [t for t in tokens if title is None or not (title.start <= t.start < title.end)]
-            title_text = doc.prose[title.start : title.end] if title else None
-            choice = resolve(settings, doc.path, {}, doc.prose, body, title_text)
+            parse_prose([doc], ctx)
+            # The stuffing stage's own choice: repeats, the title, and the parse's say on each phrase.
+            choice = prepare(doc, doc.nlp_doc, settings).choice
             exact = choice.phrase == " ".join(phrase_words(expected))
             tally.setdefault(kind, [0, 0])
             tally[kind][0] += exact

@@ -126,3 +126,33 @@ def test_an_inferred_keyphrase_keeps_its_provenance_through_the_clean_markdown()
     process([given], settings)
     assert given.analysis["stuffing"]["keyphrase"]["source"] == "front-matter"
     assert "keyphrase_source" not in render_outputs(given, "given.md")[0]
+
+
+def test_a_repeated_turn_of_words_is_passed_over_for_a_phrase_that_can_be_a_keyphrase() -> None:
+    """Without a parse every repeat may be the keyphrase; with one, a phrase must be a question or "how to"
+    phrase, or a noun phrase standing whole somewhere in the text."""
+    text, tokens, title = _body(ARTICLE)
+    assert infer(text, tokens, title).phrase == "container herb garden"
+    assert infer(text, tokens, title, lambda gram: gram != ("container", "herb", "garden")).phrase != (
+        "container herb garden"
+    )
+    assert infer(text, tokens, title, lambda gram: False).phrase is None
+
+
+def test_a_clause_repeated_in_clean_docs_is_not_taken_for_a_stuffed_keyphrase() -> None:
+    """Clean prose (Starlette's test-client page): "sent by the application and return" repeats three
+    times; it was inferred as the keyphrase and every copy was reported as wedged."""
+    from unspin.api import clean_text
+
+    page = (
+        Path(__file__).resolve().parent.parent
+        / "bench"
+        / "clean-prose"
+        / "tech-docs"
+        / "starlette-testclient.md"
+    )
+    text = page.read_text(encoding="utf-8")
+    assert text.count("sent by the application and return") >= 3
+    doc = clean_text(text, "md", settings=Settings(disabled_stages=("grammar",), fast=True))
+    assert doc.keyphrase != "sent by the application and return"
+    assert not [f for f in doc.findings if f.rule == "STUF001"]

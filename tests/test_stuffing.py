@@ -402,3 +402,19 @@ def test_the_contextual_model_weighs_every_occurrence_and_fast_runs_without_it(c
     occurrences = fast.analysis["stuffing"]["occurrences"]
     assert not [o for o in occurrences if "ctx_gain" in o.get("features", {})]
     assert len(_stuffing(fast)) == len(WEDGES)
+
+
+@pytest.mark.slow
+def test_an_inferred_topic_term_has_its_density_recorded_but_not_reported(ctx: Context) -> None:
+    """Clean prose (httpx's page on environment variables): "environment variables" was inferred and
+    reported as stuffed on density alone, though every copy reads naturally. Given as the keyphrase, the
+    same density is reported: the user asked about that phrase."""
+    page = Path(__file__).resolve().parents[1] / "bench" / "clean-prose" / "tech-docs"
+    path = page / "httpx-environment_variables.md"
+    inferred = _run(ctx, read_path(path))
+    assert inferred.keyphrase == "environment variables"
+    assert inferred.analysis["stuffing"]["yoast"]["band"] == "way-over"
+    assert not _stuffing(inferred, "STUF002")
+    given = _run(ctx, read_path(path), Settings(keyphrase="environment variables"))
+    (density,) = _stuffing(given, "STUF002")
+    assert density.evidence["yoast"]["band"] == "way-over"

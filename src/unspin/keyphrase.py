@@ -12,11 +12,15 @@ from __future__ import annotations
 import re
 import tomllib
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any
+
+# Whether a phrase may be a keyphrase beyond its repeats (the stuffing stage asks the parse; see ``infer``).
+PhraseCheck = Callable[[tuple[str, ...]], bool]
 
 if TYPE_CHECKING:
     from unspin.config import Settings
@@ -162,8 +166,13 @@ def _keyphrase_shaped(gram: tuple[str, ...]) -> bool:
     return (len(rest) >= 2 and _well_formed(rest)) or (len(rest) == 1 and rest[0] not in function_words())
 
 
-def _widest(best: tuple[str, ...], scored: list[tuple[float, tuple[str, ...], int, bool]]) -> tuple[str, ...]:
-    """The longest candidate that holds the best one and is nearly as frequent (see ``extension_share``)."""
+def _widest(
+    best: tuple[str, ...],
+    scored: list[tuple[float, tuple[str, ...], int, bool]],
+    acceptable: PhraseCheck,
+) -> tuple[str, ...]:
+    """The longest acceptable candidate that holds the best one and is nearly as frequent (see
+    ``extension_share``)."""
     share = float(discovery_settings()["extension_share"])
     top = next(item for item in scored if item[1] == best)
     text = " " + " ".join(best) + " "
@@ -174,12 +183,16 @@ def _widest(best: tuple[str, ...], scored: list[tuple[float, tuple[str, ...], in
         and text in " " + " ".join(gram) + " "
         and count >= share * top[2]
         and (in_title or not top[3])
+        and acceptable(gram)
     ]
     return max(wider, key=lambda g: (len(g), g), default=best)
 
 
-def infer(body: str, body_tokens: list[WordToken], title: str | None) -> KeyphraseChoice:
-    """Infer the keyphrase from the title and the longest frequently repeated n-grams of the body."""
+def infer(
+    body: str, body_tokens: list[WordToken], title: str | None, acceptable: PhraseCheck | None = None
+) -> KeyphraseChoice:
+    """Infer the keyphrase from the title and the longest frequently repeated n-grams of the body: the best
+    scored one that ``acceptable`` allows (every one when it is not given)."""
     cfg = discovery_settings()
     longest = int(cfg["max_words"])
     counts = ngram_counts(body, body_tokens, longest)
@@ -201,10 +214,24 @@ def infer(body: str, body_tokens: list[WordToken], title: str | None) -> Keyphra
     candidates = [
         {"phrase": " ".join(g), "count": c, "in_title": t, "score": round(s, 2)} for s, g, c, t in top
     ]
-    if not top:
+    allowed = _remembered(acceptable) if acceptable is not None else (lambda gram: True)
+    first = next((gram for _, gram, _, _ in scored if allowed(gram)), None)
+    if first is None:
         return KeyphraseChoice(None, "none", candidates)
-    best = _widest(top[0][1], scored)
+    best = _widest(first, scored, allowed)
     return KeyphraseChoice(" ".join(best), "inferred", candidates, variants(counts, best))
+
+
+def _remembered(check: PhraseCheck) -> PhraseCheck:
+    """``check`` asked once per phrase."""
+    answers: dict[tuple[str, ...], bool] = {}
+
+    def remembered(gram: tuple[str, ...]) -> bool:
+        if gram not in answers:
+            answers[gram] = check(gram)
+        return answers[gram]
+
+    return remembered
 
 
 def variants(counts: Counter[tuple[str, ...]], phrase: tuple[str, ...]) -> list[dict[str, Any]]:
@@ -244,8 +271,9 @@ def resolve(
     body: str,
     body_tokens: list[WordToken],
     title: str | None,
+    acceptable: PhraseCheck | None = None,
 ) -> KeyphraseChoice:
-    """The document's keyphrase: settings first, then front matter, else inferred."""
+    """The document's keyphrase: settings first, then front matter, else inferred (see ``infer``)."""
     given = configured_keyphrase(settings, path)
     if given is None:
         front = metadata.get("keyphrase") or metadata.get("focus_keyphrase") or metadata.get("keyword")
@@ -254,7 +282,7 @@ def resolve(
             inferred = metadata.get("keyphrase_source") == "inferred"
             given = (front.strip(), "inferred" if inferred else "front-matter")
     if given is None:
-        return infer(body, body_tokens, title)
+        return infer(body, body_tokens, title, acceptable)
     phrase, source = given
     words = phrase_words(phrase)
     counts = ngram_counts(body, body_tokens, max(2, len(words) + 2))

@@ -15,7 +15,9 @@ from unspin import rules
 from unspin.document import Applicability, Document, Edit, Fix, Span
 from unspin.keyphrase import (
     KeyphraseChoice,
+    PhraseCheck,
     WordToken,
+    discovery_settings,
     find_phrase,
     function_words,
     phrase_words,
@@ -80,7 +82,15 @@ def prepare(doc: Document, parsed: Any, settings: Any) -> DocState:
     tokens = word_tokens(prose)
     body_tokens = [t for t in tokens if title is None or not (title.start <= t.start < title.end)]
     title_text = prose[title.start : title.end] if title else None
-    choice = resolve(settings, doc.path, doc.metadata, prose, body_tokens, title_text)
+    choice = resolve(
+        settings,
+        doc.path,
+        doc.metadata,
+        prose,
+        body_tokens,
+        title_text,
+        _reads_as_keyphrase(prose, tokens, parsed),
+    )
     state = DocState(doc, parsed, choice, tokens, body_tokens, title)
     doc.keyphrase = choice.phrase
     if not choice.phrase:
@@ -105,6 +115,35 @@ def prepare(doc: Document, parsed: Any, settings: Any) -> DocState:
     if _trusted(state):
         _partial_occurrences(state, kp, headings)
     return state
+
+
+# Parts of speech that head a keyphrase's noun phrase ("meal prep for families", "Erie Canal").
+_NOUN_HEADS = frozenset({"NOUN", "PROPN"})
+
+
+def _reads_as_keyphrase(prose: str, tokens: list[WordToken], parsed: Any) -> PhraseCheck:
+    """Whether a repeated phrase can be a search keyphrase: a question or "how to" phrase, or a noun phrase
+    that stands whole in the text at least once (its words hang together, and on a noun). A phrase that
+    only ever cuts across the sentence ("bad taste to be an avowed", "sent by the application and return")
+    is a repeated turn of words: every copy of it would seem to break its sentence, as a wedged copy does."""
+    leads = frozenset(discovery_settings()["lead_words"])
+
+    def reads_as_keyphrase(words: tuple[str, ...]) -> bool:
+        if words[0] in leads:
+            return True
+        for i, j in find_phrase(prose, tokens, words):
+            span = parsed.char_span(tokens[i].start, tokens[j - 1].end, alignment_mode="expand")
+            if span is not None and _noun_phrase(span):
+                return True
+        return False
+
+    return reads_as_keyphrase
+
+
+def _noun_phrase(span: Any) -> bool:
+    """A span whose tokens all hang, within it, on one noun (the only token whose head lies outside)."""
+    outward = [t for t in span if t.head.i == t.i or not span.start <= t.head.i < span.end]
+    return len(outward) == 1 and outward[0].pos_ in _NOUN_HEADS
 
 
 def keyphrase_parts(kp: tuple[str, ...]) -> list[tuple[str, ...]]:
@@ -272,7 +311,8 @@ def finish(
             # A part of the keyphrase is mostly the article's own words: it takes more to call it wedged.
             occ.verdict = "natural"
     wedged = [item for item in state.pending if item.occurrence.verdict == "wedged"]
-    if wedged and _topic_term(state, cfg["classify"]):
+    topic_term = _topic_term(state, cfg["classify"])
+    if wedged and topic_term:
         for item in wedged:
             item.occurrence.verdict = "natural"
             item.occurrence.reasons = [TOPIC_TERM_REASON]
@@ -284,7 +324,7 @@ def finish(
     for occ in state.occurrences:
         if occ.location == "title":
             occ.reasons = ["in the title: judged by STUF003 and STUF004, removed only as an unsafe fix"]
-    _density(state, kp, cfg, analysis)
+    _density(state, kp, cfg, analysis, report=not topic_term)
     analysis["occurrences"] = [o.as_dict() for o in state.occurrences]
     _title(state, choice.phrase, analysis)
 
@@ -395,7 +435,12 @@ def _capitalised_share(parsed: Any, occurrences: list[Occurrence]) -> float:
     return capital / total if total else 1.0
 
 
-def _density(state: DocState, kp: tuple[str, ...], cfg: dict[str, Any], analysis: dict[str, Any]) -> None:
+def _density(
+    state: DocState, kp: tuple[str, ...], cfg: dict[str, Any], analysis: dict[str, Any], report: bool
+) -> None:
+    """The keyphrase density (Yoast's formula) and unspin's own measures, always recorded in ``analysis``;
+    reported as STUF002 over the band when ``report``. It is not for an inferred topic term: its repeats are
+    why it was inferred, and its copies read naturally."""
     doc = state.doc
     stop = function_words()
     content = content_words(kp, stop)
@@ -414,7 +459,7 @@ def _density(state: DocState, kp: tuple[str, ...], cfg: dict[str, Any], analysis
     )
     analysis["yoast"] = yoast
     analysis["score_inputs"] = inputs
-    if _BAND_RANK[yoast["band"]] >= _BAND_RANK[str(cfg["density"]["finding_from"])]:
+    if report and _BAND_RANK[yoast["band"]] >= _BAND_RANK[str(cfg["density"]["finding_from"])]:
         message = (
             f"Keyphrase density {yoast['density']:.2f} % (assessed {yoast['assessed_density']:.2f} % "
             f"with length factor {yoast['length_factor']:.2f}) is {yoast['band']} the "
