@@ -413,7 +413,7 @@ def test_a_nested_item_keeps_text_that_is_not_markdown_white_space() -> None:
     assert to_markdown(build_structure(markdown, "md")[0]) == markdown
 
 
-@pytest.mark.parametrize("lead", ["\u00a0\u00a0", "\x8f\x0f", " \u200b"])
+@pytest.mark.parametrize("lead", ["\u00a0\u00a0", "\x8f\x0f", " \u200b", "\u2028\u00a0", "\u2029"])
 def test_a_list_number_after_unicode_space_or_junk_is_repaired_on_the_first_clean(lead: str) -> None:
     """A number word after no-break spaces or invisible characters starts its line in the clean article
     (those are not kept at a line's start), so it is repaired on the first clean and written as an item:

@@ -22,8 +22,10 @@ CANDIDATE_CLASS = (
     "\U000e0001\U000e0020-\U000e007f]"
 )
 CANDIDATES = re.compile(CANDIDATE_CLASS + "+")
-# Unicode space separators (category Zs) other than the space itself: visible as space, not Markdown's.
-UNICODE_SPACE_CLASS = "[\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]"
+# Unicode space separators (category Zs) other than the space itself, and the line and paragraph
+# separators (Zl, Zp): visible as space or a break, but not Markdown's whitespace. The clean article does
+# not keep them at a line's start.
+UNICODE_SPACE_CLASS = "[\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
 
 
 def is_invisible(ch: str) -> bool:
