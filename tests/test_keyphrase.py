@@ -156,3 +156,16 @@ def test_a_clause_repeated_in_clean_docs_is_not_taken_for_a_stuffed_keyphrase() 
     doc = clean_text(text, "md", settings=Settings(disabled_stages=("grammar",), fast=True))
     assert doc.keyphrase != "sent by the application and return"
     assert not [f for f in doc.findings if f.rule == "STUF001"]
+
+
+def test_an_inferred_keyphrase_never_runs_across_inline_code() -> None:
+    """Masked code reads as spaces, so "Text with `code` and a link" gave the phrase "text with and a link";
+    the clean article, whose code held a line break no more, then inferred what the first clean did not
+    (found by the fuzzer). Markup around prose ("[the docs](…)") still joins the words on either side."""
+    from unspin.api import clean_text
+
+    text = "".join(
+        f"Text with `code {i}` and a link to [the docs](https://example.org/{i}).\n\n" for i in range(3)
+    )
+    doc = clean_text(text, "md", settings=Settings(disabled_stages=("grammar",), fast=True))
+    assert doc.keyphrase == "link to the docs"

@@ -73,11 +73,30 @@ class DocState:
     head: str | None = None  # the keyphrase's head noun, set by the stage from a parse of the phrase
     occurrences: list[Occurrence] = field(default_factory=list)
     pending: list[Pending] = field(default_factory=list)
+    phrase_text: str = ""  # the prose in which keyphrases are counted and matched (see ``phrase_text``)
+
+
+# Stands in the prose for protected content when phrases are matched: neither a word nor a joiner.
+_CONTENT_BREAK = "|"
+
+
+def phrase_text(doc: Document) -> str:
+    """The prose with protected content (code, a URL: a protected span holding a letter or a digit) as a
+    break: a phrase never runs across it ("text with `x` and a link" is no phrase), while markup around
+    prose ("[a link](…)", "**big**") leaves the words on either side joined. Offsets are the prose's."""
+    prose = doc.prose
+    chars = list(prose)
+    for span in doc.protected:
+        if any(ch.isalnum() for ch in doc.source[span.start : span.end]):
+            for i in range(span.start, min(span.end, len(chars))):
+                if chars[i] not in "\r\n":
+                    chars[i] = _CONTENT_BREAK
+    return "".join(chars)
 
 
 def prepare(doc: Document, parsed: Any, settings: Any) -> DocState:
     """Resolve the keyphrase, find its occurrences and build the without-sentences to parse."""
-    prose = doc.prose
+    prose = phrase_text(doc)
     title = title_span(doc)
     tokens = word_tokens(prose)
     body_tokens = [t for t in tokens if title is None or not (title.start <= t.start < title.end)]
@@ -91,7 +110,7 @@ def prepare(doc: Document, parsed: Any, settings: Any) -> DocState:
         title_text,
         _reads_as_keyphrase(prose, tokens, parsed),
     )
-    state = DocState(doc, parsed, choice, tokens, body_tokens, title)
+    state = DocState(doc, parsed, choice, tokens, body_tokens, title, phrase_text=prose)
     doc.keyphrase = choice.phrase
     if not choice.phrase:
         return state
@@ -110,7 +129,7 @@ def prepare(doc: Document, parsed: Any, settings: Any) -> DocState:
         occ = Occurrence(start, end, (i, j), location)
         state.occurrences.append(occ)
         if location != "title":
-            state.pending.append(_pending(prose, parsed, occ, previous_end))
+            state.pending.append(_pending(doc.prose, parsed, occ, previous_end))
         previous_end = j
     if _trusted(state):
         _partial_occurrences(state, kp, headings)
@@ -167,7 +186,7 @@ _LEADS = frozenset({"what", "why", "when", "where", "which", "who"})
 def _partial_occurrences(state: DocState, kp: tuple[str, ...], headings: list[Span]) -> None:
     """Occurrences of the keyphrase's parts outside its whole occurrences and the title, judged like them
     but marked ``partial``: a part is also the article's own topic words, so its removal is never safe."""
-    prose = state.doc.prose
+    prose = state.phrase_text
     tokens = state.tokens
     taken = [o.token_range for o in state.occurrences]
     found: list[Occurrence] = []
@@ -186,7 +205,7 @@ def _partial_occurrences(state: DocState, kp: tuple[str, ...], headings: list[Sp
             found.append(occ)
     for occ in sorted(found, key=lambda o: o.start):
         state.occurrences.append(occ)
-        pending = _pending(prose, state.parsed, occ, None)
+        pending = _pending(state.doc.prose, state.parsed, occ, None)
         pending.words = tuple(str(occ.facts["partial"]).split())
         state.pending.append(pending)
 
