@@ -99,3 +99,30 @@ def test_user_names_and_package_names_are_not_spin():
     doc = clean_text(text, settings=NO_GRAMMAR)
     spun = {text[f.start : f.end] for f in doc.findings if f.category == "spin"}
     assert not spun & {"vivym", "richraposa", "grantjenks"}, spun
+
+
+def test_the_judges_thresholds_can_be_set_and_a_typo_is_an_error():
+    from unspin.config import ConfigError
+    from unspin.spin.judge import builtin_settings, with_overrides
+
+    base = builtin_settings()
+    stricter = with_overrides(base, {"detect_report": 0.95, "confirm": 2})
+    assert (stricter.detect_report, stricter.confirm) == (0.95, 2)
+    assert stricter.detector is base.detector and stricter.gate == base.gate
+    for bad in ({"detect_reprot": 0.9}, {"detect_report": "high"}, {"detect_report": True}, {"repair": 1.0}):
+        with pytest.raises(ConfigError):
+            with_overrides(base, bad)
+
+
+@pytest.mark.slow
+def test_a_stricter_detect_report_in_the_settings_reports_fewer_words():
+    from pathlib import Path
+
+    seed = Path(__file__).resolve().parents[1] / "input" / "lower-back-pain-after-running.txt"
+    text = seed.read_text(encoding="utf-8")[:1500]
+    default = [f for f in clean_text(text, settings=NO_GRAMMAR).findings if f.category == "spin"]
+    strict = NO_GRAMMAR.with_overrides(
+        stages={"spin": {"contextual": {"detect_report": 0.999, "repair_report": 0.999}}}
+    )
+    stricter = [f for f in clean_text(text, settings=strict).findings if f.category == "spin"]
+    assert len(stricter) < len(default)

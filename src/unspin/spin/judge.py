@@ -22,7 +22,7 @@ import bisect
 import re
 import tomllib
 from collections.abc import Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -86,6 +86,28 @@ def load_settings(table: dict[str, Any]) -> JudgeSettings:
 def builtin_settings() -> JudgeSettings:
     source = resources.files("unspin") / "data" / "lexicons" / "spin-model.toml"
     return load_settings(tomllib.loads(source.read_text(encoding="utf-8")).get("contextual", {}))
+
+
+# The judge's numbers a user may set (``[tool.unspin.stages.spin.contextual]``): thresholds and counts.
+# The fitted weights (the detector and the repair model) are not settings.
+OVERRIDABLE_SETTINGS = tuple(f.name for f in fields(JudgeSettings) if f.type in ("int", "float"))
+
+
+def with_overrides(base: JudgeSettings, table: dict[str, Any]) -> JudgeSettings:
+    """``base`` with the numbers of ``table`` (``detect_report = 0.9`` reports fewer words on detection
+    alone). An unknown key or a value that is not a number is a ConfigError naming it."""
+    from unspin.config import ConfigError
+
+    changes: dict[str, Any] = {}
+    for key, value in table.items():
+        if key not in OVERRIDABLE_SETTINGS:
+            raise ConfigError(
+                f"stages.spin.contextual.{key}: unknown setting (one of {', '.join(OVERRIDABLE_SETTINGS)})"
+            )
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ConfigError(f"stages.spin.contextual.{key}: expected a number")
+        changes[key] = int(value) if key in INTEGER_SETTINGS else float(value)
+    return replace(base, **changes)
 
 
 @dataclass

@@ -147,9 +147,10 @@ def contextual_judge(ctx: Context, engine: SpinEngine) -> Any:
         return None
 
     def load() -> Any:
-        from unspin.spin.judge import ContextualJudge
+        from unspin.spin.judge import ContextualJudge, builtin_settings, with_overrides
 
-        return ContextualJudge(lm, engine.thesaurus, engine.vectors)
+        settings = with_overrides(builtin_settings(), ctx.settings.stage("spin").get("contextual", {}))
+        return ContextualJudge(lm, engine.thesaurus, engine.vectors, settings)
 
     return ctx.resource("contextual_judge", load)
 
