@@ -241,7 +241,7 @@ def keyphrase_check(split: str, thesauri: str, rates: str, seed: int, wedgers: s
     from unspin.keyphrase import phrase_words
     from unspin.pipeline import Context, Pipeline
     from unspin.readers import read_text
-    from unspin.stages.parse import parse_prose
+    from unspin.stages.parse import load_nlp, parse_prose
     from unspin.stuffing.analyse import prepare
 
     settings = Settings()
@@ -264,7 +264,7 @@ def keyphrase_check(split: str, thesauri: str, rates: str, seed: int, wedgers: s
             pipeline.run([doc], ctx)
             parse_prose([doc], ctx)
             # The stuffing stage's own choice: repeats, the title, and the parse's say on each phrase.
-            choice = prepare(doc, doc.nlp_doc, settings).choice
+            choice = prepare(doc, doc.nlp_doc, settings, ctx.resource("nlp", load_nlp, shared=True)).choice
             exact = choice.phrase == " ".join(phrase_words(expected))
             tally.setdefault(kind, [0, 0])
             tally[kind][0] += exact

@@ -92,3 +92,19 @@ def test_the_idempotence_check_can_fail(no_grammar_ctx: Context, monkeypatch: py
     text = "Muscle pressure inside the lower back is common among runners. Rest when it hurts."
     with pytest.raises(AssertionError, match="applied fixes again"):
         fuzz_documents.check_document(text, "txt", NO_GRAMMAR, no_grammar_ctx)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # The title's mojibake is repaired alone ("Ã ¦" → "à ¦") but not as the heading "# Ã ¦": the
+        # clean article's title no longer matched its own first heading, which became a second heading.
+        "# \u2028  \x85Ã  ¦  uø\x01\x07\x1dòû§  Leave a Reply  \t\n\nRunners get it. Rest helps.\n",
+        # Inline code in the title: protected in the heading, repaired in the title taken alone.
+        "# ` \t Ñ\x81 Stretch before every run. Y$ü\x9d` The café serves crème brûlée.\n\nRunners get it.\n",
+    ],
+)
+def test_a_title_is_repaired_as_its_heading_will_be_read_again(no_grammar_ctx: Context, text: str) -> None:
+    """Found by the 10,000-example run: the clean article's title is read the second time as its first
+    heading line, inline code protected, so the first clean repairs it that way too."""
+    fuzz_documents.check_document(text, "md", NO_GRAMMAR, no_grammar_ctx)

@@ -169,3 +169,29 @@ def test_an_inferred_keyphrase_never_runs_across_inline_code() -> None:
     )
     doc = clean_text(text, "md", settings=Settings(disabled_stages=("grammar",), fast=True))
     assert doc.keyphrase == "link to the docs"
+
+
+def test_a_keyphrase_reads_as_a_question_or_a_noun_phrase_in_a_fixed_frame() -> None:
+    """Parsed in the same frame wherever it stands, so that cleaning the text around a phrase cannot change
+    the answer (parsed in its own sentences, "0zþ jç" amid junk was no keyphrase and became one once the
+    junk was cleaned: found by the fuzzer)."""
+    from unspin.stages.parse import load_nlp
+    from unspin.stuffing.analyse import _reads_as_keyphrase
+
+    reads = _reads_as_keyphrase(load_nlp())
+    for phrase in (
+        "lower back pain after running treatment",
+        "weekend in lisbon on a budget",
+        "release notes",
+        "history of the erie canal",
+        "how to repot a snake plant",
+        "what causes ocean tides",
+    ):
+        assert reads(tuple(phrase.split())), phrase
+    for phrase in (
+        "whatever may be the meaning",
+        "sent by the application and return",
+        "bad taste to be an avowed",
+        "0zþ jç",
+    ):
+        assert not reads(tuple(phrase.split())), phrase

@@ -83,7 +83,7 @@ def test_the_stuffing_judge_reads_a_bounded_window_of_a_sentence_without_end() -
     nlp = load_nlp()
     settings = Settings(keyphrase="lower back pain")
     line = read_text("Notes\n\n" + "lower back pain after running " * 300 + "\n", "txt", Path("line.txt"))
-    state = prepare(line, nlp(line.prose), settings)
+    state = prepare(line, nlp(line.prose), settings, nlp)
     assert len(state.pending) == 300
     longest = max(len(p.sentence) for p in state.pending)
     assert longest <= 2 * 50 + 3, longest
@@ -91,5 +91,5 @@ def test_the_stuffing_judge_reads_a_bounded_window_of_a_sentence_without_end() -
 
     sentence = "After a long run, lower back pain can come from tight hips and a weak core, so stretch them."
     plain = read_text("Notes\n\n" + sentence + "\n", "txt", Path("plain.txt"))
-    (pending,) = prepare(plain, nlp(plain.prose), settings).pending
+    (pending,) = prepare(plain, nlp(plain.prose), settings, nlp).pending
     assert pending.sentence.text.strip() == sentence

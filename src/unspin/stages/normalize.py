@@ -330,8 +330,11 @@ def _settled(doc: Document, found: list[Finding]) -> list[Finding]:
 
 def normalized_text(text: str, fmt: str) -> str:
     """``text`` with every normalize repair applied: for short strings shown apart from the body, such as a
-    title kept from front matter, so that they read as the body's text does."""
-    doc = Document(path=None, source=text, format=fmt)
+    title kept from front matter, so that they read as the body's text does. The format's reader marks
+    what it protects (inline code in a Markdown title stays as written, as it does in the body)."""
+    from unspin.readers import read_text
+
+    doc = read_text(text, fmt)
     return apply_edits(text, _edits(normalize_findings(doc)))[0]
 
 

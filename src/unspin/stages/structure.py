@@ -782,6 +782,19 @@ def _one_line(title: str) -> str:
     return _as_heading_text(_LINE_BREAK.sub(" ", title))
 
 
+# The clean article's first heading line opens with this; the title is repaired as that line is read.
+_TITLE_MARKER = "# "
+
+
+def _normalized_as_heading(title: str) -> str:
+    """``title`` repaired as the clean article's first heading ("# …") will be read by a second clean. The
+    repair weighs a line whole, and the marker can change its verdict: "Ã ¦ …" alone reads as mojibake
+    and becomes "à ¦ …", while the heading "# Ã ¦ …" does not, so a title repaired alone no longer matched
+    its own heading when the clean article was cleaned again (found by the fuzzer)."""
+    repaired = normalized_text(_TITLE_MARKER + title, "md")
+    return repaired[len(_TITLE_MARKER) :] if repaired.startswith(_TITLE_MARKER) else repaired.lstrip("# ")
+
+
 @register_stage
 class StructureStage:
     name: ClassVar[str] = "structure"
@@ -794,7 +807,7 @@ class StructureStage:
             # The known title becomes the clean article's heading, where it is read as body text is: it is
             # repaired as the body is, or cleaning the clean article would repair it then.
             # An empty title declared in front matter stays declared ("" is not None).
-            title = _one_line(normalized_text(known, "md")) if isinstance(known, str) else None
+            title = _one_line(_normalized_as_heading(known)) if isinstance(known, str) else None
             if title and doc.clean_text is not None and _opens_with_title(doc.source, doc.format, title):
                 # The source's first heading is the title: the clean article takes it with its fixes, or a
                 # repaired heading would no longer match the title and stand in the body beside it.

@@ -30,7 +30,7 @@ class StuffingStage:
         lm = ctx.resource("lm", TrigramLM.load, shared=True)
         judge = Judge(cfg["classify"], lm, function_words())
         parse_prose([d for d in docs if d.nlp_doc is None], ctx)
-        states = [prepare(doc, doc.nlp_doc, ctx.settings) for doc in docs]
+        states = [prepare(doc, doc.nlp_doc, ctx.settings, nlp) for doc in docs]
         for state in states:
             state.head = keyphrase_head(nlp, state.choice.phrase)
         pending = [p for state in states for p in state.pending]

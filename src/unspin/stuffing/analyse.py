@@ -94,8 +94,9 @@ def phrase_text(doc: Document) -> str:
     return "".join(chars)
 
 
-def prepare(doc: Document, parsed: Any, settings: Any) -> DocState:
-    """Resolve the keyphrase, find its occurrences and build the without-sentences to parse."""
+def prepare(doc: Document, parsed: Any, settings: Any, nlp: Any) -> DocState:
+    """Resolve the keyphrase, find its occurrences and build the without-sentences to parse. ``parsed`` is
+    the document's parse; ``nlp`` parses a candidate keyphrase on its own."""
     prose = phrase_text(doc)
     title = title_span(doc)
     tokens = word_tokens(prose)
@@ -108,7 +109,7 @@ def prepare(doc: Document, parsed: Any, settings: Any) -> DocState:
         prose,
         body_tokens,
         title_text,
-        _reads_as_keyphrase(prose, tokens, parsed),
+        _reads_as_keyphrase(nlp),
     )
     state = DocState(doc, parsed, choice, tokens, body_tokens, title, phrase_text=prose)
     doc.keyphrase = choice.phrase
@@ -136,33 +137,36 @@ def prepare(doc: Document, parsed: Any, settings: Any) -> DocState:
     return state
 
 
-# Parts of speech that head a keyphrase's noun phrase ("meal prep for families", "Erie Canal").
+# Parts of speech that head a keyphrase's noun phrase and end it ("meal prep for families", "Erie Canal").
 _NOUN_HEADS = frozenset({"NOUN", "PROPN"})
+# A candidate keyphrase is parsed in this frame, as the object of a preposition, where a noun phrase reads
+# as one: alone, spaCy's small model takes "release notes" for a clause ("notes" a verb).
+_FRAME = ("Read about ", ".")
 
 
-def _reads_as_keyphrase(prose: str, tokens: list[WordToken], parsed: Any) -> PhraseCheck:
-    """Whether a repeated phrase can be a search keyphrase: a question or "how to" phrase, or a noun phrase
-    that stands whole in the text at least once (its words hang together, and on a noun). A phrase that
-    only ever cuts across the sentence ("bad taste to be an avowed", "sent by the application and return")
-    is a repeated turn of words: every copy of it would seem to break its sentence, as a wedged copy does."""
+def _reads_as_keyphrase(nlp: Any) -> PhraseCheck:
+    """Whether a repeated phrase can be a search keyphrase: a question or "how to" phrase, or a noun phrase:
+    parsed in a fixed frame ("Read about … ."), its words hang on one noun, and it ends in a noun. A
+    prepositional phrase may attach to the frame's verb ("weekend in Lisbon | on a budget"). A repeated turn
+    of words ("bad taste to be an avowed", "sent by the application and return", "Whatever may be the
+    meaning") is not one: taken as the keyphrase, every copy of it seemed wedged. The frame is the same
+    wherever the phrase stands, so the answer does not change when the text around it is cleaned."""
     leads = frozenset(discovery_settings()["lead_words"])
+    opening, closing = _FRAME
 
     def reads_as_keyphrase(words: tuple[str, ...]) -> bool:
         if words[0] in leads:
             return True
-        for i, j in find_phrase(prose, tokens, words):
-            span = parsed.char_span(tokens[i].start, tokens[j - 1].end, alignment_mode="expand")
-            if span is not None and _noun_phrase(span):
-                return True
-        return False
+        parsed = nlp(opening + " ".join(words) + closing)
+        span = parsed.char_span(len(opening), len(opening) + len(" ".join(words)), alignment_mode="expand")
+        if span is None or not len(span):
+            return False
+        outward = [
+            t for t in span if (t.head.i == t.i or not span.start <= t.head.i < span.end) and t.pos_ != "ADP"
+        ]
+        return len(outward) == 1 and outward[0].pos_ in _NOUN_HEADS and span[-1].pos_ in _NOUN_HEADS
 
     return reads_as_keyphrase
-
-
-def _noun_phrase(span: Any) -> bool:
-    """A span whose tokens all hang, within it, on one noun (the only token whose head lies outside)."""
-    outward = [t for t in span if t.head.i == t.i or not span.start <= t.head.i < span.end]
-    return len(outward) == 1 and outward[0].pos_ in _NOUN_HEADS
 
 
 def keyphrase_parts(kp: tuple[str, ...]) -> list[tuple[str, ...]]:
