@@ -195,3 +195,21 @@ def test_a_keyphrase_reads_as_a_question_or_a_noun_phrase_in_a_fixed_frame() -> 
         "0zþ jç",
     ):
         assert not reads(tuple(phrase.split())), phrase
+
+
+def test_a_text_of_many_repeated_phrases_costs_a_bounded_number_of_checks() -> None:
+    """Each check is a parse: a text repeating hundreds of different turns of words, none of them a
+    keyphrase, asks about the best scored few only."""
+    from unspin.keyphrase import CHECKED_AT_MOST
+
+    words = [f"w{i}" for i in range(600)]
+    body = "\n".join(" ".join(words[i : i + 3]) + "." for i in range(0, 600, 3)) + "\n"
+    text = body * 3
+    asked: list[tuple[str, ...]] = []
+
+    def never(gram: tuple[str, ...]) -> bool:
+        asked.append(gram)
+        return False
+
+    assert infer(text, word_tokens(text), None, never).phrase is None
+    assert 0 < len(asked) <= CHECKED_AT_MOST

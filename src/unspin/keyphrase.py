@@ -21,6 +21,9 @@ from typing import TYPE_CHECKING, Any
 
 # Whether a phrase may be a keyphrase beyond its repeats (the stuffing stage asks the parse; see ``infer``).
 PhraseCheck = Callable[[tuple[str, ...]], bool]
+# Candidates a PhraseCheck is asked about, at most, best scored first: each answer costs a parse, and a
+# text of many repeated turns of words must not cost one per turn.
+CHECKED_AT_MOST = 25
 
 if TYPE_CHECKING:
     from unspin.config import Settings
@@ -183,9 +186,10 @@ def _widest(
         and text in " " + " ".join(gram) + " "
         and count >= share * top[2]
         and (in_title or not top[3])
-        and acceptable(gram)
     ]
-    return max(wider, key=lambda g: (len(g), g), default=best)
+    # Longest first, so that ``acceptable`` (a parse) is asked as few times as it takes.
+    wider.sort(key=lambda g: (len(g), g), reverse=True)
+    return next((gram for gram in wider[:CHECKED_AT_MOST] if acceptable(gram)), best)
 
 
 def infer(
@@ -215,7 +219,7 @@ def infer(
         {"phrase": " ".join(g), "count": c, "in_title": t, "score": round(s, 2)} for s, g, c, t in top
     ]
     allowed = _remembered(acceptable) if acceptable is not None else (lambda gram: True)
-    first = next((gram for _, gram, _, _ in scored if allowed(gram)), None)
+    first = next((gram for _, gram, _, _ in scored[:CHECKED_AT_MOST] if allowed(gram)), None)
     if first is None:
         return KeyphraseChoice(None, "none", candidates)
     best = _widest(first, scored, allowed)
