@@ -218,24 +218,13 @@ def infer(
     candidates = [
         {"phrase": " ".join(g), "count": c, "in_title": t, "score": round(s, 2)} for s, g, c, t in top
     ]
-    allowed = _remembered(acceptable) if acceptable is not None else (lambda gram: True)
+    # Asked once per phrase: a wider phrase scored above the first allowed one was asked already.
+    allowed = cache(acceptable) if acceptable is not None else (lambda gram: True)
     first = next((gram for _, gram, _, _ in scored[:CHECKED_AT_MOST] if allowed(gram)), None)
     if first is None:
         return KeyphraseChoice(None, "none", candidates)
     best = _widest(first, scored, allowed)
     return KeyphraseChoice(" ".join(best), "inferred", candidates, variants(counts, best))
-
-
-def _remembered(check: PhraseCheck) -> PhraseCheck:
-    """``check`` asked once per phrase."""
-    answers: dict[tuple[str, ...], bool] = {}
-
-    def remembered(gram: tuple[str, ...]) -> bool:
-        if gram not in answers:
-            answers[gram] = check(gram)
-        return answers[gram]
-
-    return remembered
 
 
 def variants(counts: Counter[tuple[str, ...]], phrase: tuple[str, ...]) -> list[dict[str, Any]]:
