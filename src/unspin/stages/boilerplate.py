@@ -126,8 +126,7 @@ def _split_lines(doc: Document) -> list[_Line]:
         machine = bool(content.strip()) and not prose[pos : pos + len(content)].strip()
         # Matched as the clean article will read it: invisible characters ("\ufeff Leave a Reply") are
         # repaired away there, and a second clean would find the line.
-        visible = "".join(content[a:b] for a, b in _visible_pieces(content))
-        bare = _MARKDOWN_PREFIX.sub("", visible, count=1).strip()
+        bare = _MARKDOWN_PREFIX.sub("", _without_invisible(content), count=1).strip()
         wrapped = _WRAPPING_EMPHASIS.match(bare)
         if wrapped:
             bare = wrapped.group(2).strip()
@@ -296,14 +295,14 @@ def boilerplate_findings(doc: Document, patterns: tuple[Pattern, ...]) -> list[F
     return found
 
 
-def _visible_pieces(text: str) -> list[tuple[int, int]]:
-    """The stretches of ``text`` between its runs of invisible characters."""
+def _without_invisible(text: str) -> str:
+    """``text`` without its runs of invisible characters."""
     pieces, at = [], 0
     for start, end in invisible.invisible_runs(text):
-        pieces.append((at, start))
+        pieces.append(text[at:start])
         at = end
-    pieces.append((at, len(text)))
-    return pieces
+    pieces.append(text[at:])
+    return "".join(pieces)
 
 
 def _visible_chars(text: str) -> int:
