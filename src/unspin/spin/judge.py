@@ -97,6 +97,7 @@ def with_overrides(base: JudgeSettings, table: dict[str, Any]) -> JudgeSettings:
     """``base`` with the numbers of ``table`` (``detect_report = 0.9`` reports fewer words on detection
     alone). An unknown key or a value that is not a number is a ConfigError naming it."""
     from unspin.config import ConfigError
+    from unspin.spin.params import number_setting
 
     changes: dict[str, Any] = {}
     for key, value in table.items():
@@ -104,9 +105,7 @@ def with_overrides(base: JudgeSettings, table: dict[str, Any]) -> JudgeSettings:
             raise ConfigError(
                 f"stages.spin.contextual.{key}: unknown setting (one of {', '.join(OVERRIDABLE_SETTINGS)})"
             )
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ConfigError(f"stages.spin.contextual.{key}: expected a number")
-        changes[key] = int(value) if key in INTEGER_SETTINGS else float(value)
+        changes[key] = number_setting(f"contextual.{key}", value, key in INTEGER_SETTINGS)
     return replace(base, **changes)
 
 

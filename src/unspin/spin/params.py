@@ -50,14 +50,22 @@ class SpinParams:
         return sigmoid(z)
 
 
+def number_setting(key: str, value: Any, integer: bool) -> int | float:
+    """A number set under ``stages.spin`` (``key`` is the path below it). A value that is no number, a
+    boolean included, is a ConfigError naming the key."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ConfigError(f"stages.spin.{key}: expected a number")
+    return int(value) if integer else float(value)
+
+
 def _coerce(name: str, value: Any, default: Any) -> Any:
     if name == "calibration":
         if not isinstance(value, dict) or not all(isinstance(v, int | float) for v in value.values()):
             raise ConfigError(f"stages.spin.{name}: expected a table of numbers")
         return tuple((k, float(v)) for k, v in value.items())
-    if isinstance(default, bool) or not isinstance(value, int | float):
+    if isinstance(default, bool):
         raise ConfigError(f"stages.spin.{name}: expected a number")
-    return int(value) if isinstance(default, int) else float(value)
+    return number_setting(name, value, isinstance(default, int))
 
 
 def with_overrides(base: SpinParams, table: dict[str, Any]) -> SpinParams:
