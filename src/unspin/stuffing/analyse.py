@@ -395,7 +395,9 @@ def _introduced(state: DocState) -> bool:
     spans += [(h.start, h.end) for h in heading_spans(state.doc, state.title)]
     if state.title is not None:
         spans.append((state.title.start, state.title.end))
-    return any(find_phrase(prose, word_tokens(prose, a, b), kp) for a, b in spans)
+    # Matched as every copy is (``phrase_text``): never across code or a URL.
+    text = state.phrase_text
+    return any(find_phrase(text, word_tokens(text, a, b), kp) for a, b in spans)
 
 
 def _trusted(state: DocState) -> bool:
